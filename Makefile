@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` serves the demo, `make test` passes the tests.
+# Each sets itself up on a fresh machine (virtual environment, packages, translations).
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 5000
+BIN := $(VENV)/bin
+export FLASK_APP := run.py
+
+.PHONY: run test install translations lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel compile -d app/translations
+
+run: install translations
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask cnc sync-roles
+	$(BIN)/flask cnc seed-demo
+	$(BIN)/gunicorn "run:app" --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --no-control-socket \
+		--access-logfile -
+
+test: install translations
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance/cnc_pulse.db instance/storage

@@ -1,0 +1,94 @@
+"""CNC Pulse: the application factory. Nothing happens at import."""
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from config import CONFIGS, INSTANCE_DIR, from_environment
+
+
+class MissingSettingError(RuntimeError):
+    """A value production cannot run without is not set."""
+
+
+def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, security, views, CLI.
+
+    :param config_name: development, testing or production; defaults to ``CNC_ENV`` or development.
+    :param overrides: settings applied last (tests use them).
+    :raise MissingSettingError: in production, naming each required setting that is not set.
+    """
+    name = config_name or os.environ.get("CNC_ENV", "development")
+    config_class = CONFIGS[name]
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(config_class)
+    app.config.update(from_environment(os.environ))
+    if overrides:
+        app.config.update(overrides)
+    _check_required(app, config_class.REQUIRED_ENVIRONMENT)
+    _configure_logging(app)
+
+    register_extensions(app)
+    register_security(app)
+    register_cli(app)
+    return app
+
+
+def _check_required(app: Flask, names: tuple[str, ...]) -> None:
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        raise MissingSettingError(
+            "CNC Pulse cannot start in production without: "
+            + ", ".join(missing)
+            + ". Set them in the environment."
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from app import database, models, tenancy
+    from app.extensions import csrf, db, limiter, mail, migrate
+    from app.jobs.dispatch import init_dispatcher
+    from app.storage import LocalStorage
+
+    del models  # imported so every table is known to SQLAlchemy and Alembic
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    mail.init_app(app)
+    # Before AppBuilder, so FAB exempts its own token-authenticated APIs.
+    csrf.init_app(app)
+    limiter.init_app(app)
+    database.install()
+    tenancy.install()
+    app.extensions["storage"] = LocalStorage(app.config["STORAGE_DIR"])
+    init_dispatcher(app)
+
+
+def register_security(app: Flask) -> None:
+    from app.extensions import db
+    from app.roles import ROLE_PERMISSIONS
+    from app.views import register_views
+
+    app.config.setdefault("FAB_ROLES", ROLE_PERMISSIONS)
+    app.config.setdefault("FAB_CREATE_DB", False)
+    appbuilder = AppBuilder()
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        register_views(app, appbuilder)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import cnc
+
+    app.cli.add_command(cnc)

@@ -1,0 +1,92 @@
+"""The `flask cnc …` commands: set-up, accounts, demo data, outbox upkeep."""
+
+import click
+from flask.cli import AppGroup
+
+from app.domain.errors import DomainError
+
+cnc = AppGroup("cnc", help="CNC Pulse administration.")
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(str(error))
+
+
+@cnc.command("sync-roles")
+def sync_roles_command() -> None:
+    """Write the permissions of every view and create the roles Admin, Team, OrgAdmin, OrgMember."""
+    from app.services.account import sync_roles
+
+    sync_roles()
+    click.echo("Roles and permissions are up to date.")
+
+
+@cnc.command("create-organisation")
+@click.argument("name")
+@click.option(
+    "--project-limit", type=click.IntRange(min=0), default=None, help="Projects allowed at once."
+)
+def create_organisation_command(name: str, project_limit: int | None) -> None:
+    """Create an organisation."""
+    from app.services.account import create_organisation
+
+    try:
+        organisation = create_organisation(name, project_limit)
+    except DomainError as error:
+        _fail(error)
+    limit = "no limit" if project_limit is None else f"limit {project_limit}"
+    click.echo(f"Organisation {organisation.name!r} created (id {organisation.id}, {limit}).")
+
+
+@cnc.command("create-user")
+@click.option("--email", required=True, help="The login.")
+@click.option("--password", required=True)
+@click.option(
+    "--role", required=True, type=click.Choice(["Admin", "Team", "OrgAdmin", "OrgMember"])
+)
+@click.option(
+    "--organisation", "organisation_name", default=None, help="Required for OrgAdmin and OrgMember."
+)
+@click.option("--name", default=None, help='"First Last"')
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr")
+def create_user_command(
+    email: str,
+    password: str,
+    role: str,
+    organisation_name: str | None,
+    name: str | None,
+    language: str,
+) -> None:
+    """Create a user; the email is the login."""
+    from app.services.account import create_user
+
+    try:
+        user = create_user(email, password, role, organisation_name, name, language)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"User {user.email} created with role {role}.")
+
+
+@cnc.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo data (organisations, users of every role, projects in every status) once."""
+    from app.services.demo import DEMO_LOGINS, seed_demo
+
+    if not seed_demo():
+        click.echo("Demo data is already there.")
+        return
+    click.echo("Demo data loaded. Logins:")
+    for email, password, role in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {email:<38} {password}")
+
+
+@cnc.command("sweep-outbox")
+@click.option(
+    "--older-than", default=60, show_default=True, help="Seconds a message may wait first."
+)
+def sweep_outbox_command(older_than: int) -> None:
+    """Dispatch outbox messages that never reached a queue (Redis was down, a worker died)."""
+    from app.jobs.dispatch import sweep_outbox
+
+    count = sweep_outbox(older_than_seconds=older_than)
+    click.echo(f"{count} message(s) dispatched again.")

@@ -1,0 +1,1 @@
+"""Pure business rules of CNC Pulse, free of any framework."""

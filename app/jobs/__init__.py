@@ -1,0 +1,1 @@
+"""Background work: the outbox, its dispatcher, and the jobs RQ workers run."""

@@ -1,0 +1,47 @@
+"""Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
+
+from app.models.comment import Comment
+from app.models.file import DownloadRecord, FileKind, ProjectFile
+from app.models.history import EventKind, ProjectEvent
+from app.models.organisation import Organisation
+from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
+from app.models.payment import (
+    Invoice,
+    Payment,
+    PaymentLink,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    StripeEvent,
+)
+from app.models.project import Counter, Project, RequestedService, project_service
+from app.models.setting import Setting
+from app.models.user import AppUser, NotificationPreference
+
+__all__ = [
+    "AppUser",
+    "Comment",
+    "Counter",
+    "DownloadRecord",
+    "EmailMessage",
+    "EmailStatus",
+    "EventKind",
+    "FileKind",
+    "Invoice",
+    "NotificationPreference",
+    "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Payment",
+    "PaymentLink",
+    "PaymentMethod",
+    "PaymentStatus",
+    "Project",
+    "ProjectEvent",
+    "ProjectFile",
+    "Refund",
+    "RequestedService",
+    "Setting",
+    "StripeEvent",
+    "project_service",
+]

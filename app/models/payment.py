@@ -1,0 +1,162 @@
+"""Payment links, payments, refunds, invoices and the Stripe events we have seen."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_appbuilder import Model
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import TenantOwned, UTCDateTime, utcnow
+
+
+class PaymentMethod(StrEnum):
+    STRIPE = "STRIPE"
+    TRANSFER = "TRANSFER"
+    CHEQUE = "CHEQUE"
+    CASH = "CASH"
+    OTHER = "OTHER"
+
+
+class PaymentStatus(StrEnum):
+    SUCCEEDED = "SUCCEEDED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+class PaymentLink(TenantOwned, Model):
+    """The client's secret link; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "payment_link"
+    __table_args__ = (Index("ix_payment_link_project", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("project.id", ondelete="CASCADE"), nullable=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Payment(TenantOwned, Model):
+    """Money received for a project; kept, with a copy of what accounting needs, after deletion."""
+
+    __tablename__ = "payment"
+    __table_args__ = (Index("ix_payment_paid_at", "paid_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        Integer, ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    payment_link_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("payment_link.id", ondelete="SET NULL"), nullable=True
+    )
+    project_reference: Mapped[str] = mapped_column(String(32), nullable=False)
+    project_title: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_email: Mapped[str] = mapped_column(String(320), nullable=False)
+    amount_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    refunded_cents: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    method: Mapped[str] = mapped_column(String(12), nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=PaymentStatus.SUCCEEDED.value
+    )
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(
+        String(255), unique=True, nullable=True
+    )
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(
+        String(255), unique=True, nullable=True
+    )
+    # A transfer or cheque reference typed by the team.
+    external_reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    refunds: Mapped[list["Refund"]] = relationship(
+        "Refund", back_populates="payment", order_by="Refund.created_at"
+    )
+
+
+class Refund(TenantOwned, Model):
+    __tablename__ = "refund"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        Integer, ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    payment_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("payment.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    payment: Mapped[Payment] = relationship(Payment, back_populates="refunds")
+
+
+class Invoice(TenantOwned, Model):
+    """An invoice numbered without gaps per year, frozen at issue for accounting."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        Integer, ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False)
+    payment_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("payment.id", ondelete="RESTRICT"), unique=True, nullable=False
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    project_reference: Mapped[str] = mapped_column(String(32), nullable=False)
+    project_title: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_email: Mapped[str] = mapped_column(String(320), nullable=False)
+    seller_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    seller_address: Mapped[str] = mapped_column(Text, nullable=False)
+    seller_registration: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    seller_vat_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    vat_rate_basis_points: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount_excl_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    vat_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount_incl_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class StripeEvent(Model):
+    """Each Stripe event id once: duplicates and replays stop here."""
+
+    __tablename__ = "stripe_event"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

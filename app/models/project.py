@@ -1,0 +1,124 @@
+"""Projects, the services they request, and the counters that number them."""
+
+from datetime import date, datetime
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.workflow import Priority, ProjectStatus
+from app.models.base import TenantOwned, UTCDateTime, utcnow
+from app.models.organisation import Organisation
+
+
+class RequestedService(Model):
+    """An entry of the editable list of services a project can ask for."""
+
+    __tablename__ = "requested_service"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    name_en: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default="1")
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+    def label(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+project_service = Table(
+    "project_service",
+    Model.metadata,
+    Column("project_id", Integer, ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "service_id",
+        Integer,
+        ForeignKey("requested_service.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Project(TenantOwned, Model):
+    __tablename__ = "project"
+    __table_args__ = (
+        # The team's queue and the portal's lists filter by status and sort by these.
+        Index("ix_project_org_created", "organisation_id", "created_at"),
+        Index("ix_project_org_status", "organisation_id", "status"),
+        Index("ix_project_status_priority_deadline", "status", "priority", "deadline"),
+        Index("ix_project_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    client_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_email: Mapped[str] = mapped_column(String(320), nullable=False)
+    client_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    client_language: Mapped[str] = mapped_column(
+        String(5), nullable=False, default="fr", server_default="fr"
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=ProjectStatus.PENDING.value
+    )
+    priority: Mapped[str] = mapped_column(String(10), nullable=False, default=Priority.MEDIUM.value)
+    estimated_price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    final_price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    currency: Mapped[str] = mapped_column(
+        String(3), nullable=False, default="EUR", server_default="EUR"
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    organisation: Mapped[Organisation] = relationship(Organisation, lazy="joined")
+    services: Mapped[list[RequestedService]] = relationship(
+        RequestedService,
+        secondary=project_service,
+        lazy="selectin",
+        order_by=RequestedService.position,
+    )
+    created_by = relationship("AppUser", lazy="select")
+
+    @property
+    def status_enum(self) -> ProjectStatus:
+        return ProjectStatus(self.status)
+
+    @property
+    def priority_enum(self) -> Priority:
+        return Priority(self.priority)
+
+    def __repr__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class Counter(Model):
+    """The last number handed out in a series (project references, invoice numbers) per year."""
+
+    __tablename__ = "counter"
+
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -1,0 +1,40 @@
+"""Users: FAB's accounts, extended with an organisation, a language and notification choices."""
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User as FabUser
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.organisation import Organisation
+
+
+class AppUser(FabUser):
+    """A login; staff have no organisation, organisation users exactly one."""
+
+    __tablename__ = "ab_user"
+
+    organisation_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("organisation.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    language: Mapped[str] = mapped_column(
+        String(5), nullable=False, default="fr", server_default="fr"
+    )
+    organisation: Mapped[Organisation | None] = relationship(Organisation, lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class NotificationPreference(Model):
+    """A kind of notification a user switched off or back on; absent means on."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False)

@@ -1,0 +1,29 @@
+"""What each role of ours may reach, as FAB built-in roles (regexes on view and permission names).
+
+Naming carries the rule: back-office views end in ``AdminView``/``AdminApi``, portal views in
+``PortalView``/``PortalApi``. Admin is FAB's admin role and reaches everything.
+"""
+
+_ACCOUNT = [r"^(UserInfoEditView|ResetMyPasswordView)$", r".*"]
+
+STAFF_PERMISSIONS = [
+    [r".*AdminView$", r".*"],
+    [r".*AdminApi$", r".*"],
+    [r"^OpenApi$", r"^can_get$"],
+    [r"^SwaggerView$", r"^can_show$"],
+    _ACCOUNT,
+    [r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord)$", r"^menu_access$"],
+]
+
+ORGANISATION_PERMISSIONS = [
+    [r".*PortalView$", r".*"],
+    [r".*PortalApi$", r".*"],
+    _ACCOUNT,
+    [r"^(Mes projets|Portail)$", r"^menu_access$"],
+]
+
+ROLE_PERMISSIONS = {
+    "Team": STAFF_PERMISSIONS,
+    "OrgAdmin": ORGANISATION_PERMISSIONS,
+    "OrgMember": ORGANISATION_PERMISSIONS,
+}

@@ -1,0 +1,40 @@
+"""The security manager: users belong to an organisation, and carry one role of ours."""
+
+from flask import g, session
+from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
+
+from app.domain.policy import Role, Viewer
+from app.models.user import AppUser
+
+# Strongest first: a user holding several roles acts with the first one found.
+ROLE_ORDER = (Role.ADMIN, Role.TEAM, Role.ORG_ADMIN, Role.ORG_MEMBER)
+
+
+class SecurityManager(FabSecurityManager):
+    user_model = AppUser
+
+    def update_user_auth_stat(self, user: AppUser, success: bool = True) -> None:
+        """Record the login and switch the interface to the user's language."""
+        super().update_user_auth_stat(user, success)
+        if success and user.language:
+            session["locale"] = user.language
+
+
+def role_of(user: AppUser) -> Role | None:
+    names = {role.name for role in user.roles}
+    return next((role for role in ROLE_ORDER if role.value in names), None)
+
+
+def viewer_for(user: AppUser) -> Viewer | None:
+    """Describe ``user`` to the access rules, or None for an account without a role of ours."""
+    role = role_of(user)
+    if role is None:
+        return None
+    return Viewer(user_id=user.id, role=role, organisation_id=user.organisation_id)
+
+
+def current_viewer() -> Viewer | None:
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return viewer_for(user)

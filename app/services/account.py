@@ -1,0 +1,130 @@
+"""Organisations, users and roles: what the CLI and the Admin screens call."""
+
+import re
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from app.domain.errors import N_, Conflict, Invalid, NotFound
+from app.domain.policy import Role
+from app.extensions import db
+from app.models import AppUser, Organisation
+from app.services.transaction import transaction
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def sync_roles() -> None:
+    """Write every view's permissions, give them to Admin, and make sure each role of ours exists.
+
+    Team, OrgAdmin and OrgMember are FAB built-in roles: their rights are the patterns in
+    ``app.roles``, so only their names need a row.
+    """
+    appbuilder = current_app.appbuilder
+    security = appbuilder.sm
+    for name in (
+        security.auth_role_admin,
+        security.auth_role_public,
+        *current_app.config["FAB_ROLES"],
+    ):
+        security.add_role(name)
+    appbuilder.add_permissions(update_perms=True)
+    db.session.commit()
+
+
+def create_organisation(name: str, project_limit: int | None = None) -> Organisation:
+    """Create an organisation.
+
+    :raise Invalid: for an empty name or a negative limit.
+    :raise Conflict: if the name is taken.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(N_("An organisation needs a name."))
+    if project_limit is not None and project_limit < 0:
+        raise Invalid(N_("The project limit cannot be negative."))
+    with transaction() as session:
+        taken = session.scalar(
+            select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+        )
+        if taken:
+            raise Conflict(N_("An organisation named %(name)s already exists."), name=name)
+        organisation = Organisation(name=name, project_limit=project_limit)
+        session.add(organisation)
+    return organisation
+
+
+def find_organisation(name: str) -> Organisation:
+    """:raise NotFound: when no organisation has that name (any case)."""
+    organisation = db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
+    )
+    if organisation is None:
+        raise NotFound(N_("No organisation is named %(name)s."), name=name)
+    return organisation
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: str,
+    organisation_name: str | None = None,
+    name: str | None = None,
+    language: str = "fr",
+) -> AppUser:
+    """Create a login; the email is the username.
+
+    :raise Invalid: for a bad email, a short password, an unknown role, an organisation role
+        without organisation or a staff role with one.
+    :raise Conflict: if the email is taken.
+    :raise NotFound: if the organisation does not exist.
+    """
+    email = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
+    try:
+        role_enum = Role(role)
+    except ValueError:
+        raise Invalid(
+            N_("Unknown role %(role)s: choose Admin, Team, OrgAdmin or OrgMember."), role=role
+        ) from None
+    organisation = find_organisation(organisation_name) if organisation_name else None
+    if role_enum in (Role.ORG_ADMIN, Role.ORG_MEMBER) and organisation is None:
+        raise Invalid(N_("An organisation user needs an organisation."))
+    if role_enum in (Role.ADMIN, Role.TEAM) and organisation is not None:
+        raise Invalid(N_("CNC Pulse staff do not belong to an organisation."))
+    if language not in current_app.config["LANGUAGES"]:
+        raise Invalid(N_("Unknown language %(language)s."), language=language)
+    first_name, _, last_name = (name or email.split("@")[0]).strip().partition(" ")
+    security = current_app.appbuilder.sm
+    with transaction() as session:
+        taken = session.scalar(
+            select(AppUser.id).where(
+                (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
+            )
+        )
+        if taken:
+            raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
+        user = AppUser(
+            username=email,
+            email=email,
+            first_name=first_name[:64],
+            last_name=last_name[:64],
+            active=True,
+            language=language,
+            organisation_id=organisation.id if organisation else None,
+            password=generate_password_hash(
+                password,
+                method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+                salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+            ),
+        )
+        user.roles = [security.find_role(role_enum.value)]
+        session.add(user)
+    return user

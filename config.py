@@ -1,0 +1,163 @@
+"""Settings read from the environment, with safe defaults for a developer's machine."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def env_bool(environ: Mapping[str, str], name: str) -> bool | None:
+    """Read a boolean setting: true/false, 1/0, yes/no (any case); None when unset.
+
+    :raise ValueError: on any other word, naming the setting.
+    """
+    raw = environ.get(name)
+    if raw is None:
+        return None
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"{name} must be true/false, 1/0 or yes/no, not {raw!r}")
+
+
+def env_int(environ: Mapping[str, str], name: str) -> int | None:
+    """Read a whole-number setting; None when unset.
+
+    :raise ValueError: when it is not a number, naming the setting.
+    """
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def database_url(raw: str | None) -> str:
+    """Return a SQLAlchemy URL: SQLite under instance/ by default, psycopg 3 for PostgreSQL."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'cnc_pulse.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
+    """Read the deployment's settings from the environment; unset ones keep the class defaults."""
+    get = lambda name: environ.get(name) or None  # noqa: E731
+    values: dict[str, object] = {
+        "SECRET_KEY": get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url(get("DATABASE_URL"))
+        if get("DATABASE_URL")
+        else None,
+        "REDIS_URL": get("REDIS_URL"),
+        "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        "STORAGE_DIR": get("STORAGE_DIR"),
+        "MAIL_SERVER": get("MAIL_SERVER"),
+        "MAIL_PORT": env_int(environ, "MAIL_PORT"),
+        "MAIL_USERNAME": get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": env_bool(environ, "MAIL_USE_TLS"),
+        "MAIL_USE_SSL": env_bool(environ, "MAIL_USE_SSL"),
+        "MAIL_DEFAULT_SENDER": get("MAIL_DEFAULT_SENDER"),
+        "TEAM_NOTIFICATION_EMAIL": get("TEAM_NOTIFICATION_EMAIL"),
+        "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY"),
+        "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": get("STRIPE_API_BASE"),
+        "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class Config:
+    APP_NAME = "CNC Pulse"
+    SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - production refuses to start without its own
+    SQLALCHEMY_DATABASE_URI = database_url(None)
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL: str | None = None
+    RQ_QUEUES = ("default", "email", "stripe", "housekeeping")
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    STORAGE_DIR = str(INSTANCE_DIR / "storage")
+    MAX_FILE_BYTES = 50 * 1024 * 1024
+    # One request may carry several files of up to 50 MB each.
+    MAX_CONTENT_LENGTH = 10 * MAX_FILE_BYTES + 1024 * 1024
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_DEFAULT_SENDER = "CNC Pulse <no-reply@cnc-pulse.test>"
+    MAIL_TIMEOUT_SECONDS = 10
+    TEAM_NOTIFICATION_EMAIL: str | None = None
+
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None
+
+    PAYMENT_LINK_DAYS = 7
+
+    # Flask-AppBuilder
+    FAB_UPDATE_PERMS = (
+        False  # permissions are synced by `flask cnc sync-roles`, not by each process
+    )
+    FAB_API_SWAGGER_UI = True
+    FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_FOLDER = "app/translations"
+    LANGUAGES = {
+        "fr": {"flag": "fr", "name": "Français"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_ENABLED = False
+
+    # Environment variables production refuses to start without.
+    REQUIRED_ENVIRONMENT: tuple[str, ...] = ()
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    PUBLIC_BASE_URL = "http://cnc-pulse.test"
+    TEAM_NOTIFICATION_EMAIL = "equipe@cnc-pulse.test"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REQUIRED_ENVIRONMENT = (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "MAIL_SERVER",
+        "MAIL_DEFAULT_SENDER",
+        "STORAGE_DIR",
+    )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

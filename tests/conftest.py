@@ -1,0 +1,142 @@
+"""Fixtures shared by every tier: the database backends, the app, factories' session, storage.
+
+Database-backed tests run once on SQLite and once more on PostgreSQL when ``TEST_DATABASE_URL``
+is set. With ``CNC_REQUIRE_SERVICES=1`` (CI), a missing PostgreSQL or Redis fails the run
+instead of narrowing it.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config import database_url as normalise_database_url
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+REQUIRE_SERVICES = os.environ.get("CNC_REQUIRE_SERVICES", "").lower() in ("1", "true", "yes")
+
+# Kept between tests: FAB's permission tables, filled once by sync_roles.
+PERMISSION_TABLES = {
+    "ab_permission",
+    "ab_view_menu",
+    "ab_permission_view",
+    "ab_role",
+    "ab_permission_view_role",
+    "alembic_version",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_SERVICES and not (TEST_DATABASE_URL and TEST_REDIS_URL):
+        raise pytest.UsageError(
+            "CNC_REQUIRE_SERVICES is set: TEST_DATABASE_URL and TEST_REDIS_URL must point at "
+            "PostgreSQL and Redis."
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run PostgreSQL-only tests (row locks) on PostgreSQL alone; SQLite serialises writers."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        backend = params.params.get("database_url") if params else None
+        if item.get_closest_marker("postgres_only") and backend != "postgresql":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    url = normalise_database_url(TEST_DATABASE_URL)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def storage_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("storage")
+
+
+def make_app(database_url: str, storage_dir: Path, **overrides: object):
+    from app import create_app
+
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_DIR": str(storage_dir),
+        "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+    }
+    settings.update(overrides)
+    return create_app("testing", settings)
+
+
+@pytest.fixture(scope="session")
+def base_app(database_url: str, storage_dir: Path):
+    """One migrated app per backend, with roles synced."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.services.account import sync_roles
+
+    app = make_app(database_url, storage_dir)
+    with app.app_context():
+        upgrade()
+        sync_roles()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(base_app, storage_dir: Path):
+    """The app inside an app context; every row and stored file is gone after the test."""
+    from app.extensions import db
+
+    with base_app.app_context():
+        yield base_app
+        db.session.remove()
+        clean_database(db.engine)
+    for child in storage_dir.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def clean_database(engine) -> None:
+    from flask_appbuilder import Model
+
+    tables = [t for t in Model.metadata.sorted_tables if t.name not in PERMISSION_TABLES]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def db_session(app):
+    from app.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def storage(app):
+    return app.extensions["storage"]

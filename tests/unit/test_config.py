@@ -1,0 +1,67 @@
+"""Settings from the environment, and production's refusal to start without its own."""
+
+import pytest
+
+from app import MissingSettingError, create_app
+from config import database_url, env_bool, from_environment
+
+PRODUCTION = {
+    "SECRET_KEY": "s3cret",
+    "DATABASE_URL": "postgresql://db.internal/cnc",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "PUBLIC_BASE_URL": "https://pulse.example.fr",
+    "MAIL_SERVER": "smtp.example.fr",
+    "MAIL_DEFAULT_SENDER": "CNC Pulse <pulse@example.fr>",
+    "STORAGE_DIR": "/srv/cnc/storage",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION))
+def test_production_refuses_to_start_naming_what_is_missing(monkeypatch, missing):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(missing)
+    with pytest.raises(MissingSettingError) as raised:
+        create_app("production")
+    assert missing in str(raised.value)
+    assert all(name not in str(raised.value) for name in PRODUCTION if name != missing)
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("yes", True),
+        ("false", False),
+        ("0", False),
+        ("No", False),
+    ],
+)
+def test_booleans_accept_the_usual_words(word, value):
+    assert env_bool({"MAIL_USE_TLS": word}, "MAIL_USE_TLS") is value
+
+
+def test_a_bad_boolean_names_the_setting():
+    with pytest.raises(ValueError, match="MAIL_USE_TLS must be true/false"):
+        from_environment({"MAIL_USE_TLS": "peut-être"})
+
+
+def test_database_url_defaults_to_sqlite_and_uses_psycopg_for_postgresql():
+    assert database_url(None).startswith("sqlite:///") and database_url(None).endswith(
+        "instance/cnc_pulse.db"
+    )
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_environment_overrides_only_what_is_set():
+    values = from_environment(
+        {"REDIS_URL": "redis://r:6379/1", "MAIL_PORT": "2525", "PUBLIC_BASE_URL": "https://x.fr/"}
+    )
+    assert values == {
+        "REDIS_URL": "redis://r:6379/1",
+        "MAIL_PORT": 2525,
+        "PUBLIC_BASE_URL": "https://x.fr",
+    }
