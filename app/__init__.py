@@ -50,10 +50,14 @@ def _check_required(app: Flask, names: tuple[str, ...]) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    if app.debug or app.testing:
+        return
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Our own events and the migrations applied are worth reading; FAB's start-up chatter is not.
+    for name in ("app", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def register_extensions(app: Flask) -> None:
