@@ -1,0 +1,193 @@
+"""Hand committed outbox messages to RQ, or run them inline when there is no Redis."""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import or_, select, update
+
+from app.domain.errors import N_, Conflict, NotFound
+from app.extensions import db
+from app.jobs.runner import RETRY_INTERVALS, run_outbox_message
+from app.models.base import utcnow
+from app.models.outbox import OutboxMessage, OutboxStatus
+from app.services.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+# An ENQUEUED message not DONE after this long lost its worker, unless RQ still holds it.
+STALE_ENQUEUED = timedelta(minutes=30)
+_ACTIVE_JOB_STATUSES = frozenset(
+    {
+        JobStatus.CREATED,
+        JobStatus.QUEUED,
+        JobStatus.STARTED,
+        JobStatus.DEFERRED,
+        JobStatus.SCHEDULED,
+    }
+)
+
+
+@dataclass
+class Dispatcher:
+    """Hold the Redis connection of one application; None as URL means run jobs inline."""
+
+    redis_url: str | None
+    _connection: Redis | None = field(default=None, repr=False)
+
+    @property
+    def connection(self) -> Redis:
+        """Return the Redis client, made on first use; short timeouts keep requests snappy."""
+        if self._connection is None:
+            self._connection = Redis.from_url(
+                self.redis_url, socket_connect_timeout=2, socket_timeout=5
+            )
+        return self._connection
+
+
+def init_dispatcher(app: Flask) -> None:
+    """Attach the dispatcher to ``app``; no connection is opened until a message is sent."""
+    app.extensions["dispatcher"] = Dispatcher(app.config.get("REDIS_URL"))
+
+
+def dispatch(message_ids: Iterable[str]) -> None:
+    """Send committed outbox messages on their way; never raise to the caller.
+
+    With Redis, each message becomes an RQ job (id = message id) and is marked ENQUEUED;
+    if Redis does not answer the messages stay PENDING for :func:`sweep_outbox`. Without
+    Redis, each runs right away; one that fails stays PENDING (or FAILED) for the sweep.
+    """
+    try:
+        _dispatch(list(message_ids))
+    except Exception:
+        # The caller's change is committed and must be reported as done; the sweep catches up.
+        log.exception("Dispatching outbox messages failed; left for the sweep")
+
+
+def _dispatch(ids: list[str]) -> int:
+    """Dispatch ``ids``; return how many were handed to RQ or run inline."""
+    if not ids:
+        return 0
+    dispatcher: Dispatcher = current_app.extensions["dispatcher"]
+    if not dispatcher.redis_url:
+        for message_id in ids:
+            _run_inline(message_id)
+        return len(ids)
+    # Read on a connection of its own: the caller's session stays as the commit left it.
+    with db.engine.connect() as connection:
+        queues = dict(
+            connection.execute(
+                select(OutboxMessage.id, OutboxMessage.queue).where(OutboxMessage.id.in_(ids))
+            ).all()
+        )
+    enqueued: list[str] = []
+    try:
+        for message_id in ids:
+            if message_id in queues and _enqueue(
+                dispatcher.connection, queues[message_id], message_id
+            ):
+                enqueued.append(message_id)
+    except RedisError as error:
+        log.warning("Redis unreachable, outbox messages left for the sweep: %s", error)
+    _mark_enqueued(enqueued)
+    return len(enqueued)
+
+
+def _enqueue(connection: Redis, queue_name: str, message_id: str) -> bool:
+    """Put one message on its queue; return False when RQ already holds a live job for it."""
+    try:
+        job = Job.fetch(message_id, connection=connection)
+    except NoSuchJobError:
+        job = None
+    if job is not None:
+        if job.get_status(refresh=False) in _ACTIVE_JOB_STATUSES:
+            return False
+        # A finished or failed job keeps its id for a while; make room for the new attempt.
+        job.delete()
+    try:
+        Queue(queue_name, connection=connection).enqueue_call(
+            run_outbox_message,
+            args=(message_id,),
+            job_id=message_id,
+            retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
+            description=f"outbox {message_id}",
+            unique=True,
+        )
+    except DuplicateJobError:
+        # Another process enqueued it between the check and now.
+        return False
+    return True
+
+
+def _mark_enqueued(ids: list[str]) -> None:
+    """Record that these messages are on a queue now."""
+    if not ids:
+        return
+    # A plain UPDATE on its own connection: the caller's transaction is already committed,
+    # and a fast worker may have finished the job, so DONE and FAILED rows stay as they are.
+    active = (OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value)
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(active))
+            .values(status=OutboxStatus.ENQUEUED.value, enqueued_at=utcnow())
+        )
+
+
+def _run_inline(message_id: str) -> None:
+    """Run one message now, in its own app context; log a failure instead of raising it."""
+    try:
+        run_outbox_message(message_id)
+    except Exception:
+        # The user's change is committed; the message waits for the sweep or the team.
+        log.exception("Outbox message %s failed inline; left for the sweep", message_id)
+
+
+def sweep_outbox(older_than_seconds: int = 60) -> int:
+    """Dispatch again what never reached a worker; return how many messages were sent on.
+
+    Picks PENDING messages older than ``older_than_seconds`` (Redis was down, or an inline
+    run failed) and ENQUEUED ones not DONE 30 minutes later whose RQ job is gone (the
+    worker died, or Redis lost it).
+    """
+    now = utcnow()
+    pending = (OutboxMessage.status == OutboxStatus.PENDING.value) & (
+        OutboxMessage.created_at <= now - timedelta(seconds=older_than_seconds)
+    )
+    stale = (OutboxMessage.status == OutboxStatus.ENQUEUED.value) & (
+        OutboxMessage.enqueued_at <= now - STALE_ENQUEUED
+    )
+    with db.engine.connect() as connection:
+        ids = list(
+            connection.scalars(
+                select(OutboxMessage.id)
+                .where(or_(pending, stale))
+                .order_by(OutboxMessage.created_at)
+            )
+        )
+    return _dispatch(ids)
+
+
+def retry_failed(message_id: str) -> None:
+    """Give a message the team wants to resend a fresh series of attempts, and dispatch it.
+
+    :raise NotFound: if there is no such message.
+    :raise Conflict: if it has already been done.
+    """
+    with transaction() as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None:
+            raise NotFound(N_("This background job does not exist."))
+        if message.status == OutboxStatus.DONE.value:
+            raise Conflict(N_("This background job has already been done."))
+        if message.status == OutboxStatus.FAILED.value:
+            message.status = OutboxStatus.PENDING.value
+            message.attempts = 0
+    dispatch([message_id])

@@ -1,0 +1,273 @@
+"""Render an email in its recipient's language, and send logged emails over SMTP with a timeout."""
+
+import hashlib
+import json
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from flask_mail import Connection, Message
+from sqlalchemy import select
+
+from app.domain.money import format_amount
+from app.domain.notifications import SCRUBBED_TOKEN, Event
+from app.domain.workflow import ProjectStatus
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage
+from app.services.transaction import transaction
+
+if TYPE_CHECKING:
+    from flask_mail import _Mail
+
+log = logging.getLogger(__name__)
+
+NO_MAIL_SERVER = "No mail server is configured (MAIL_SERVER is not set); resend it once one is."
+DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
+_ERROR_LENGTH = 2000
+_MAX_KEY_LENGTH = 200  # EmailMessage.dedupe_key
+_SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """Hold what one email says: its subject, its plain text and its HTML."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(event: str, language: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render ``email/<event>.txt`` (with its ``subject`` block) and ``.html`` in ``language``."""
+    with force_locale(language):
+        values = {
+            **context,
+            "language": language,
+            "amount": lambda cents, currency="EUR": format_amount(cents, currency, language),
+            "day": lambda moment: format_day(moment, language),
+            "status_label": lambda status: gettext(ProjectStatus(status).label),
+        }
+        name = f"email/{event}"
+        template = current_app.jinja_env.get_template(f"{name}.txt")
+        subject = "".join(template.blocks["subject"](template.new_context(values)))
+        subject = _SPACES.sub(" ", subject).strip()
+        text = render_template(f"{name}.txt", **values)
+        html = render_template(f"{name}.html", subject=subject, **values)
+    text = _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+    return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def format_day(moment: date, language: str) -> str:
+    """Return a date as SPEC §9 shows it: 25/11/2026 in French, 2026-11-25 in English.
+
+    A moment in time is first placed in the business's time zone.
+    """
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(DISPLAY_TIMEZONE).date()
+    return moment.strftime("%d/%m/%Y" if language == "fr" else "%Y-%m-%d")
+
+
+class TimeoutConnection(Connection):
+    """A Flask-Mail connection whose socket gives up after ``timeout`` seconds.
+
+    Flask-Mail 0.10 opens ``smtplib.SMTP`` without a timeout, so a dead server would hang a
+    worker for minutes.
+    """
+
+    def __init__(self, mail: "_Mail", timeout: float) -> None:
+        super().__init__(mail)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        mail = self.mail
+        smtp_class = smtplib.SMTP_SSL if mail.use_ssl else smtplib.SMTP
+        host = smtp_class(mail.server, mail.port, timeout=self.timeout)
+        try:
+            host.set_debuglevel(int(mail.debug))
+            if mail.use_tls:
+                host.starttls()
+            if mail.username and mail.password:
+                host.login(mail.username, mail.password)
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # The emails are out by now: a server that hangs up rudely changes nothing.
+        try:
+            super().__exit__(exc_type, exc_value, tb)
+        except (smtplib.SMTPException, OSError) as error:
+            log.warning("Closing the SMTP connection failed: %s", error)
+            if self.host is not None:
+                self.host.close()
+
+
+def deliver(email_ids: list[int]) -> list[int]:
+    """Send the logged emails not sent yet, one SMTP connection for all; record each outcome.
+
+    Without a mail server configured, each is recorded as FAILED for the team to resend later.
+
+    :return: the ids that failed and are worth retrying.
+    """
+    pending = [
+        email.id
+        for email in db.session.scalars(select(EmailMessage).where(EmailMessage.id.in_(email_ids)))
+        if email.status != EmailStatus.SENT.value
+    ]
+    db.session.rollback()
+    if not pending:
+        return []
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        log.warning("%s email(s) logged but not sent: no MAIL_SERVER", len(pending))
+        for email_id in pending:
+            _record(email_id, NO_MAIL_SERVER)
+        return []
+    failed: list[int] = []
+    done: list[int] = []
+    connection = TimeoutConnection(current_app.extensions["mail"], config["MAIL_TIMEOUT_SECONDS"])
+    try:
+        with connection:
+            for email_id in pending:
+                error = _send_one(connection, email_id)
+                done.append(email_id)
+                if error is not None:
+                    failed.append(email_id)
+    except (smtplib.SMTPException, OSError) as error:
+        # Only opening the connection gets here: every email left is unsent.
+        log.warning("SMTP server unreachable: %s", error)
+        for email_id in pending:
+            if email_id not in done:
+                _record(email_id, f"{type(error).__name__}: {error}")
+                failed.append(email_id)
+    return failed
+
+
+def _send_one(connection: TimeoutConnection, email_id: int) -> str | None:
+    """Send one email and record the outcome; return the error, or None once sent."""
+    email = db.session.get(EmailMessage, email_id)
+    recipient = email.recipient
+    message = Message(
+        subject=email.subject,
+        recipients=[email.recipient],
+        body=email.body_text,
+        html=email.body_html,
+        extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},
+    )
+    # No transaction stays open while the SMTP server takes its time.
+    db.session.rollback()
+    try:
+        connection.send(message)
+    except Exception as error:  # noqa: BLE001 - recorded on the email; the job raises afterwards
+        log.warning("Email %s to %s not sent: %s", email_id, recipient, error)
+        text = f"{type(error).__name__}: {error}"
+        _record(email_id, text)
+        return text
+    _record(email_id, None)
+    return None
+
+
+def _record(email_id: int, error: str | None) -> None:
+    """Note one attempt at an email: SENT when ``error`` is None, else FAILED with the error."""
+    with transaction() as session:
+        email = session.get(EmailMessage, email_id)
+        email.attempts += 1
+        if error is None:
+            email.status = EmailStatus.SENT.value
+            email.sent_at = utcnow()
+            email.last_error = None
+        else:
+            email.status = EmailStatus.FAILED.value
+            email.last_error = error[:_ERROR_LENGTH]
+
+
+class EmailNotSent(RuntimeError):  # noqa: N818 - named like the domain's errors
+    """Some emails of a job could not be sent; the job is retried for those only."""
+
+
+def dedupe_key(message_id: str, address: str) -> str:
+    """Return the key that makes one job send one email per address, however often it runs."""
+    key = f"{message_id}:{address.lower()}"
+    if len(key) <= _MAX_KEY_LENGTH:
+        return key
+    return f"{message_id}:{hashlib.sha256(address.lower().encode()).hexdigest()}"
+
+
+def resend_email(message_id: str, email_id: int) -> None:
+    """Send a logged email again: a failed one in place, a sent one as a new copy in the log.
+
+    :raise EmailNotSent: if it could not be sent.
+    """
+    with transaction() as session:
+        email = session.get(EmailMessage, email_id)
+        if email is None:
+            log.info("Email %s left the log before it could be resent", email_id)
+            return
+        target = email
+        if email.status == EmailStatus.SENT.value:
+            key = dedupe_key(message_id, email.recipient)
+            target = session.scalar(select(EmailMessage).where(EmailMessage.dedupe_key == key))
+            if target is None:
+                target = EmailMessage(
+                    dedupe_key=key,
+                    outbox_id=message_id,
+                    **{
+                        name: getattr(email, name)
+                        for name in ("kind", "project_id", "recipient", "language", "subject")
+                    },
+                    body_text=email.body_text,
+                    body_html=email.body_html,
+                )
+                session.add(target)
+                session.flush()
+        target_id, original_outbox = target.id, email.outbox_id
+    failed = deliver([target_id])
+    if original_outbox:
+        settle_token(original_outbox)
+    if failed:
+        raise EmailNotSent(f"email {target_id} not sent; it will be retried")
+
+
+def settle_token(message_id: str) -> None:
+    """Once every email carrying the raw payment token is sent, record it and forget the token.
+
+    The token then lives only in the client's mailbox: it is wiped from the outbox payload
+    and from the logged copies. A payment-link email also moves the project to AWAITING_PAYMENT.
+    """
+    message = db.session.get(OutboxMessage, message_id)
+    payload = json.loads(message.payload) if message is not None else {}
+    data = payload.get("data") or {}
+    token = data.get("token")
+    if not token or token == SCRUBBED_TOKEN:
+        return
+    emails = db.session.scalars(select(EmailMessage).where(EmailMessage.outbox_id == message_id))
+    carrying = {email.id: email.status for email in emails if token in email.body_text}
+    if any(status != EmailStatus.SENT.value for status in carrying.values()):
+        return
+    if carrying and payload.get("event") == Event.PAYMENT_LINK_ISSUED.value and data.get("link_id"):
+        from app.services.payment_link import mark_payment_link_sent
+
+        db.session.rollback()
+        mark_payment_link_sent(data["link_id"])
+    with transaction() as session:
+        for email_id in carrying:
+            email = session.get(EmailMessage, email_id)
+            email.body_text = email.body_text.replace(token, SCRUBBED_TOKEN)
+            email.body_html = email.body_html.replace(token, SCRUBBED_TOKEN)
+        data["token"] = SCRUBBED_TOKEN
+        session.get(OutboxMessage, message_id).payload = json.dumps(payload, sort_keys=True)

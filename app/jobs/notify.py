@@ -1,0 +1,262 @@
+"""Send a notification: find its recipients, log one email each in their language, send them."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import exists, select
+
+from app.domain.errors import N_
+from app.domain.notifications import (
+    SCRUBBED_TOKEN,
+    Audience,
+    Event,
+    audiences,
+    is_transactional,
+)
+from app.domain.policy import Role
+from app.domain.workflow import DELIVERABLES_VISIBLE_TO_ORG, ProjectStatus
+from app.extensions import db
+from app.jobs.email import EmailNotSent, dedupe_key, deliver, render_email, settle_token
+from app.models import (
+    AppUser,
+    Comment,
+    EmailMessage,
+    FileKind,
+    NotificationPreference,
+    Payment,
+    PaymentLink,
+    Project,
+    ProjectFile,
+)
+from app.services.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+METHOD_LABELS = {
+    "STRIPE": N_("Card (Stripe)"),
+    "TRANSFER": N_("Bank transfer"),
+    "CHEQUE": N_("Cheque"),
+    "CASH": N_("Cash"),
+    "OTHER": N_("Other"),
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Say where one email goes, in which language, and as whom the reader is addressed."""
+
+    address: str
+    language: str
+    audience: Audience
+
+
+def send_notification(message_id: str, event: str, project_id: int, data: dict[str, Any]) -> None:
+    """Email everyone ``event`` concerns about the project, each once, whatever the retries.
+
+    :raise EmailNotSent: after trying every recipient, if some emails failed.
+    """
+    event = Event(event)
+    project = db.session.get(Project, project_id)
+    if project is None:
+        log.info(
+            "Project %s was deleted before its %s emails went out; none sent", project_id, event
+        )
+        settle_token(message_id)
+        return
+    context = _context(event, project, data)
+    if context is None:
+        settle_token(message_id)
+        return
+    targets = audiences(
+        event,
+        author_is_staff=context.get("author_is_staff"),
+        internal=context.get("internal", False),
+        paid=project.status == ProjectStatus.PAID.value,
+    )
+    email_ids = _log_emails(
+        message_id, event, project, context, _recipients(event, project, targets)
+    )
+    failed = deliver(email_ids)
+    settle_token(message_id)
+    if failed:
+        raise EmailNotSent(
+            f"{len(failed)} of {len(email_ids)} emails not sent; they will be retried"
+        )
+
+
+def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Gather what the templates show, or None when the email no longer makes sense."""
+    session = db.session
+    context: dict[str, Any] = {
+        "project": {
+            "id": project.id,
+            "reference": project.reference,
+            "title": project.title,
+            "client_name": project.client_name,
+            "client_email": project.client_email,
+            "organisation": project.organisation.name,
+            "status": project.status,
+            "deadline": project.deadline,
+        },
+        "amount_cents": data.get("final_price_cents") or project.final_price_cents,
+        "currency": project.currency,
+        "from_status": data.get("from_status"),
+        "to_status": data.get("to_status") or project.status,
+        "note": data.get("note"),
+    }
+    if event is Event.COMMENT_ADDED:
+        comment = session.get(Comment, data.get("comment_id"))
+        if comment is None:
+            log.info("Comment %s is gone; no email about it", data.get("comment_id"))
+            return None
+        context.update(
+            author_is_staff=bool(data.get("author_is_staff")),
+            internal=comment.is_internal,
+            comment_author=comment.author_name,
+            comment_body=comment.body,
+        )
+    if event is Event.DELIVERABLES_UPLOADED:
+        names = session.scalars(
+            select(ProjectFile.original_name)
+            .where(
+                ProjectFile.id.in_(data.get("file_ids") or []),
+                ProjectFile.kind == FileKind.DELIVERABLE.value,
+            )
+            .order_by(ProjectFile.original_name)
+        ).all()
+        if not names:
+            log.info("The deliverables of project %s were removed before the email", project.id)
+            return None
+        context.update(
+            file_names=names,
+            deliverables_visible=ProjectStatus(project.status) in DELIVERABLES_VISIBLE_TO_ORG,
+        )
+    if event is Event.PAYMENT_RECEIVED and data.get("payment_id"):
+        payment = session.get(Payment, data["payment_id"])
+        if payment is not None:
+            context.update(
+                amount_cents=payment.amount_cents,
+                currency=payment.currency,
+                method=METHOD_LABELS.get(payment.method, METHOD_LABELS["OTHER"]),
+            )
+    if event in (
+        Event.PAYMENT_LINK_ISSUED,
+        Event.PAYMENT_LINK_EXPIRING,
+        Event.PAYMENT_LINK_EXPIRED,
+    ):
+        return _with_link(event, project, data, context)
+    return context
+
+
+def _with_link(
+    event: Event, project: Project, data: dict[str, Any], context: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Add the payment link's dates and URL; None for a link replaced before its email."""
+    links = db.session.scalars(
+        select(PaymentLink).where(PaymentLink.project_id == project.id).order_by(PaymentLink.id)
+    ).all()
+    link = next(
+        (each for each in links if each.id == data.get("link_id")), links[-1] if links else None
+    )
+    if link is None:
+        log.info("Project %s has no payment link; no %s email", project.id, event)
+        return None
+    if link.revoked_at is not None:
+        log.info("Payment link %s was replaced or revoked; its %s email is dropped", link.id, event)
+        return None
+    token = data.get("token")
+    if event is Event.PAYMENT_LINK_ISSUED and not token:
+        raise ValueError("a payment-link notification needs the link's token")
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    context.update(
+        expires_at=link.expires_at,
+        reissued=len(links) > 1,
+        pay_url=f"{base}/pay/{token}" if token and token != SCRUBBED_TOKEN else None,
+    )
+    return context
+
+
+def _recipients(event: Event, project: Project, targets: frozenset[Audience]) -> list[Recipient]:
+    """List each address once; the client comes first so a payment link is never lost."""
+    config = current_app.config
+    default_language = config["BABEL_DEFAULT_LOCALE"]
+    found: list[Recipient] = []
+    if Audience.CLIENT in targets:
+        found.append(Recipient(project.client_email, project.client_language, Audience.CLIENT))
+    if Audience.ORGANISATION in targets:
+        members = _users_who_want(event, AppUser.organisation_id == project.organisation_id)
+        found += [Recipient(u.email, u.language, Audience.ORGANISATION) for u in members]
+    if Audience.TEAM in targets:
+        if config.get("TEAM_NOTIFICATION_EMAIL"):
+            found.append(
+                Recipient(config["TEAM_NOTIFICATION_EMAIL"], default_language, Audience.TEAM)
+            )
+        team = _users_who_want(event, AppUser.roles.any(name=Role.TEAM.value))
+        found += [Recipient(u.email, u.language, Audience.TEAM) for u in team]
+    languages = config["LANGUAGES"]
+    unique: dict[str, Recipient] = {}
+    for each in found:
+        if each.address and each.address.lower() not in unique:
+            language = each.language if each.language in languages else default_language
+            unique[each.address.lower()] = Recipient(each.address, language, each.audience)
+    return list(unique.values())
+
+
+def _users_who_want(event: Event, where: Any) -> list[AppUser]:
+    """Return the active users matching ``where`` who have not switched ``event`` off."""
+    switched_off = exists().where(
+        NotificationPreference.user_id == AppUser.id,
+        NotificationPreference.kind == event.value,
+        NotificationPreference.enabled.is_(False),
+    )
+    statement = select(AppUser).where(AppUser.active.is_(True), where, ~switched_off)
+    return list(db.session.scalars(statement.order_by(AppUser.id)).unique())
+
+
+def _log_emails(
+    message_id: str,
+    event: Event,
+    project: Project,
+    context: dict[str, Any],
+    recipients: list[Recipient],
+) -> list[int]:
+    """Render and log one email per recipient, reusing those a previous attempt logged."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    urls = {
+        Audience.ORGANISATION: f"{base}/portal/projects/{project.id}",
+        Audience.TEAM: f"{base}/admin/projects/{project.id}",
+        Audience.CLIENT: context.get("pay_url"),
+    }
+    ids: list[int] = []
+    with transaction() as session:
+        for recipient in recipients:
+            key = dedupe_key(message_id, recipient.address)
+            email = session.scalar(select(EmailMessage).where(EmailMessage.dedupe_key == key))
+            if email is None:
+                rendered = render_email(
+                    event.value,
+                    recipient.language,
+                    {
+                        **context,
+                        "audience": recipient.audience.value,
+                        "url": urls[recipient.audience],
+                        "transactional": is_transactional(event, recipient.audience),
+                    },
+                )
+                email = EmailMessage(
+                    dedupe_key=key,
+                    outbox_id=message_id,
+                    kind=event.value,
+                    project_id=project.id,
+                    recipient=recipient.address,
+                    language=recipient.language,
+                    subject=rendered.subject[:300],
+                    body_text=rendered.text,
+                    body_html=rendered.html,
+                )
+                session.add(email)
+                session.flush()
+            ids.append(email.id)
+    return ids

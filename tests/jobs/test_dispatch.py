@@ -1,0 +1,153 @@
+"""The outbox on RQ: enqueue after commit, survive a Redis outage, never send twice."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from sqlalchemy import select, update
+
+from app.domain.errors import Conflict, NotFound
+from app.domain.notifications import Event
+from app.extensions import db
+from app.jobs.dispatch import dispatch, retry_failed, sweep_outbox
+from app.jobs.runner import MAX_ATTEMPTS, RETRY_INTERVALS, run_outbox_message
+from app.models import EmailMessage, OutboxMessage, OutboxStatus
+from app.services.notification import notify
+from app.services.transaction import transaction
+from tests.factories import ProjectFactory
+from tests.jobs.conftest import free_port, inside, work
+
+
+def queue_creation(project_id: int) -> str:
+    with transaction() as session:
+        return notify(session, Event.PROJECT_CREATED, project_id)
+
+
+def outbox(message_id: str) -> OutboxMessage:
+    db.session.expire_all()
+    return db.session.get(OutboxMessage, message_id)
+
+
+def sent_count() -> int:
+    db.session.expire_all()
+    return len(db.session.scalars(select(EmailMessage).where(EmailMessage.status == "SENT")).all())
+
+
+@pytest.fixture
+def queue_app(make_jobs_app, smtp_server, redis_url):
+    app = make_jobs_app(REDIS_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with inside(app):
+        yield app
+
+
+def test_retries_cover_at_least_twenty_minutes_and_end_with_the_runner():
+    assert sum(RETRY_INTERVALS) >= 20 * 60
+    assert list(RETRY_INTERVALS) == sorted(RETRY_INTERVALS)
+    assert MAX_ATTEMPTS == len(RETRY_INTERVALS) + 1
+
+
+def test_a_committed_message_is_queued_and_a_worker_delivers_it_once(
+    queue_app, redis_url, smtp_server
+):
+    project = ProjectFactory()
+    message_id = queue_creation(project.id)
+
+    assert outbox(message_id).status == OutboxStatus.ENQUEUED.value
+    assert outbox(message_id).enqueued_at is not None
+    job = Job.fetch(message_id, connection=Redis.from_url(redis_url))
+    assert job.origin == "email" and job.func_name == "app.jobs.runner.run_outbox_message"
+    assert job.retries_left == len(RETRY_INTERVALS) and job.retry_intervals == list(RETRY_INTERVALS)
+    assert smtp_server.messages == []
+
+    work(redis_url)
+
+    assert len(smtp_server.messages) == 2
+    assert outbox(message_id).status == OutboxStatus.DONE.value
+
+    # The same message dispatched again, and a stray duplicate job: nothing more is sent.
+    dispatch([message_id])
+    Queue("email", connection=Redis.from_url(redis_url)).enqueue(run_outbox_message, message_id)
+    work(redis_url)
+
+    assert len(smtp_server.messages) == 2 and sent_count() == 2
+
+
+def test_redis_down_at_commit_keeps_the_change_and_the_sweep_sends_it_later(
+    make_jobs_app, smtp_server, redis_url
+):
+    down = make_jobs_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    with inside(down):
+        project = ProjectFactory()
+        message_id = queue_creation(project.id)
+        assert outbox(message_id).status == OutboxStatus.PENDING.value
+
+    back = make_jobs_app(REDIS_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with inside(back):
+        assert sweep_outbox(older_than_seconds=3600) == 0
+        assert sweep_outbox(older_than_seconds=0) == 1
+        assert outbox(message_id).status == OutboxStatus.ENQUEUED.value
+        work(redis_url)
+        assert sweep_outbox(older_than_seconds=0) == 0
+        work(redis_url)
+
+        assert len(smtp_server.messages) == 2 and sent_count() == 2
+        assert outbox(message_id).status == OutboxStatus.DONE.value
+
+
+def test_the_sweep_requeues_what_a_dead_worker_left(queue_app, redis_url, smtp_server):
+    message_id = queue_creation(ProjectFactory().id)
+    # The job is on its queue: however old, the sweep leaves it to RQ.
+    _age(message_id, minutes=31)
+    assert sweep_outbox() == 0
+
+    # The worker died and Redis lost the job.
+    Redis.from_url(redis_url).flushdb()
+    assert sweep_outbox() == 1
+    work(redis_url)
+
+    assert len(smtp_server.messages) == 2 and outbox(message_id).status == OutboxStatus.DONE.value
+
+
+def test_the_sweep_runs_pending_messages_inline_without_redis(make_jobs_app, smtp_server):
+    with inside(make_jobs_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())):
+        message_id = queue_creation(ProjectFactory().id)
+        assert outbox(message_id).status == OutboxStatus.PENDING.value
+    with inside(make_jobs_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)):
+        assert sweep_outbox(older_than_seconds=0) == 1
+        assert outbox(message_id).status == OutboxStatus.DONE.value
+        assert outbox(message_id).attempts == 2 and len(smtp_server.messages) == 2
+
+
+def test_a_message_fails_for_good_after_the_last_attempt_and_the_team_can_retry(
+    make_jobs_app, smtp_server
+):
+    with inside(make_jobs_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())):
+        message_id = queue_creation(ProjectFactory().id)
+        for _ in range(MAX_ATTEMPTS - 1):
+            with pytest.raises(Exception, match="emails not sent"):
+                run_outbox_message(message_id)
+        assert outbox(message_id).status == OutboxStatus.FAILED.value
+        assert outbox(message_id).attempts == MAX_ATTEMPTS
+        run_outbox_message(message_id)
+        assert outbox(message_id).attempts == MAX_ATTEMPTS
+
+    with inside(make_jobs_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)):
+        retry_failed(message_id)
+        assert outbox(message_id).status == OutboxStatus.DONE.value
+        assert outbox(message_id).attempts == 1 and len(smtp_server.messages) == 2
+        with pytest.raises(Conflict):
+            retry_failed(message_id)
+        with pytest.raises(NotFound):
+            retry_failed("0" * 32)
+
+
+def _age(message_id: str, minutes: int) -> None:
+    then = datetime.now(UTC) - timedelta(minutes=minutes)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(created_at=then, enqueued_at=then)
+    )
+    db.session.commit()

@@ -1,0 +1,112 @@
+"""Every email template renders in French and English, and every message of it is translated."""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from app.domain.notifications import Audience, Event, audiences
+from app.jobs.email import format_day, render_email
+from tests.jobs.conftest import FRAGMENT
+
+APP = Path(__file__).resolve().parents[2] / "app"
+TEMPLATES = sorted((APP / "templates" / "email").glob("*.*"))
+PYTHON_SOURCES = [
+    "domain/notifications.py",
+    "services/notification.py",
+    "jobs/notify.py",
+    "jobs/dispatch.py",
+]
+
+
+def every_audience(event: Event) -> set[Audience]:
+    if event is Event.COMMENT_ADDED:
+        return audiences(event, author_is_staff=True) | audiences(event, author_is_staff=False)
+    return audiences(event) | audiences(event, paid=True)
+
+
+CASES = [(event, audience) for event in Event for audience in sorted(every_audience(event))]
+
+
+def context(audience: Audience) -> dict:
+    return {
+        "project": {
+            "id": 7,
+            "reference": "CNC-2026-00007",
+            "title": "Carter <usiné>",
+            "client_name": "Jean Client",
+            "client_email": "jean@client.test",
+            "organisation": "Atelier Dupont",
+            "status": "IN_REVIEW",
+            "deadline": date(2026, 11, 25),
+        },
+        "audience": audience.value,
+        "url": "http://cnc-pulse.test/somewhere",
+        "transactional": False,
+        "amount_cents": 123456,
+        "currency": "EUR",
+        "from_status": "PENDING",
+        "to_status": "IN_REVIEW",
+        "note": "Merci de préciser la matière.",
+        "author_is_staff": True,
+        "comment_author": "Théo",
+        "comment_body": "Tolérance ±0,02 mm ?",
+        "file_names": ["bride.nc", "bride.step"],
+        "deliverables_visible": False,
+        "method": "Bank transfer",
+        "expires_at": datetime(2026, 12, 1, 23, 30, tzinfo=UTC),
+        "reissued": True,
+        "pay_url": "http://cnc-pulse.test/pay/abc",
+    }
+
+
+@pytest.mark.parametrize(("event", "audience"), CASES, ids=lambda v: str(v))
+def test_each_email_renders_in_both_languages(mail_app, event, audience):
+    french = render_email(event.value, "fr", context(audience))
+    english = render_email(event.value, "en", context(audience))
+
+    for rendered in (french, english):
+        assert rendered.subject and "\n" not in rendered.subject
+        assert "CNC-2026-00007" in rendered.subject + rendered.text
+        assert "None" not in rendered.text and "None" not in rendered.html
+        assert "Carter &lt;usiné&gt;" in rendered.html
+        assert rendered.html.startswith("<!DOCTYPE html>")
+    assert french.subject != english.subject
+    assert french.text != english.text
+    assert '<html lang="fr">' in french.html and '<html lang="en">' in english.html
+
+
+def test_amounts_and_dates_follow_the_language(mail_app):
+    french = render_email("project_completed", "fr", context(Audience.ORGANISATION))
+    english = render_email("project_completed", "en", context(Audience.ORGANISATION))
+
+    assert "1\u202f234,56\u00a0€" in french.text and "€1,234.56" in english.text
+    # Paris is an hour ahead of UTC in winter: 23:30 UTC is already the next day there.
+    assert format_day(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), "fr") == "02/12/2026"
+    assert format_day(date(2026, 11, 25), "en") == "2026-11-25"
+
+
+def used_messages() -> set[str]:
+    found = set()
+    for path in TEMPLATES:
+        for _, message, _, _ in extract_from_file(
+            "jinja2", str(path), options={"extensions": "jinja2.ext.i18n"}
+        ):
+            found.add(message)
+    for source in PYTHON_SOURCES:
+        for _, message, _, _ in extract_from_file(
+            "python", str(APP / source), keywords={"N_": None}
+        ):
+            found.add(message)
+    return found
+
+
+def test_the_french_fragment_translates_every_message_of_the_emails():
+    with FRAGMENT.open("rb") as po:
+        catalog = read_po(po, locale="fr")
+    translated = {message.id for message in catalog if message.id and message.string}
+
+    assert used_messages() - translated == set()
+    assert [(message.id, errors) for message, errors in catalog.check()] == []
