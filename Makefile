@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 translations: install
-	$(BIN)/pybabel compile -d app/translations
+	PYBABEL=$(BIN)/pybabel scripts/compile_translations.sh
 
 run: install translations
 	mkdir -p instance
@@ -29,7 +29,7 @@ run: install translations
 		--access-logfile -
 
 test: install translations
-	scripts/ensure-chromium
+	scripts/ensure-test-tools
 	$(BIN)/python -m pytest
 
 lint: install

@@ -112,6 +112,7 @@ class Config:
     )
     FAB_API_SWAGGER_UI = True
     FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
+    FAB_INDEX_VIEW = "app.views.admin.home.HomeView"
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False

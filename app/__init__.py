@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    from app import tenancy
     from app.extensions import db
     from app.roles import ROLE_PERMISSIONS
     from app.views import register_views
@@ -90,6 +91,9 @@ def register_security(app: Flask) -> None:
     with app.app_context():
         appbuilder.init_app(app, db.session)
         register_views(app, appbuilder)
+    # After FAB's own hook, which loads the user.
+    app.before_request(tenancy.scope_request)
+    app.teardown_request(tenancy.unscope_request)
 
 
 def register_cli(app: Flask) -> None:

@@ -16,11 +16,19 @@ TENANT_KEY = "tenant_organisation_id"
 
 
 def set_tenant(session: Session, organisation_id: int | None) -> None:
-    """Scope ``session`` to one organisation, or lift the scope with None."""
+    """Scope ``session`` to one organisation, or lift the scope with None.
+
+    Entering a scope empties the identity map: objects loaded before it was set would
+    otherwise be handed back by ``Session.get`` without a query, unscoped.
+    """
     if organisation_id is None:
         session.info.pop(TENANT_KEY, None)
-    else:
-        session.info[TENANT_KEY] = organisation_id
+        return
+    if session.info.get(TENANT_KEY) != organisation_id:
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("cannot change the tenant scope of a session with pending changes")
+        session.expunge_all()
+    session.info[TENANT_KEY] = organisation_id
 
 
 def current_tenant(session: Session) -> int | None:
@@ -54,3 +62,26 @@ def install() -> None:
     if not event.contains(Session, "do_orm_execute", _scope_statement):
         event.listen(Session, "do_orm_execute", _scope_statement)
         event.listen(Session, "before_flush", _refuse_foreign_rows)
+
+
+# An organisation user whose account lost its organisation must see nothing at all.
+NO_ORGANISATION = -1
+
+
+def scope_request() -> None:
+    """Scope this request's session to the organisation of an organisation user; staff see all."""
+    from app.extensions import db
+    from app.security import current_viewer
+
+    viewer = current_viewer()
+    if viewer is not None and viewer.is_org_user:
+        set_tenant(db.session, viewer.organisation_id or NO_ORGANISATION)
+    else:
+        set_tenant(db.session, None)
+
+
+def unscope_request(error: BaseException | None = None) -> None:
+    """Lift the scope once the request is done, so code after it starts unscoped."""
+    from app.extensions import db
+
+    set_tenant(db.session, None)

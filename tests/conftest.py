@@ -7,6 +7,8 @@ instead of narrowing it.
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from config import database_url as normalise_database_url
 
+ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 REQUIRE_SERVICES = os.environ.get("CNC_REQUIRE_SERVICES", "").lower() in ("1", "true", "yes")
@@ -66,6 +69,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the catalogs as `make` does, so plain `pytest` shows the real French too."""
+    command = [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", "app/translations"]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
 
 
 @pytest.fixture(scope="session")

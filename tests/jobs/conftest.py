@@ -1,6 +1,9 @@
 """A real SMTP server, a real Redis, and apps wired to them, for the background-job tests."""
 
+import shutil
 import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,8 +13,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
@@ -20,7 +21,6 @@ from rq import Queue, SimpleWorker
 from app.extensions import db
 from tests.conftest import REQUIRE_SERVICES, TEST_REDIS_URL, clean_database, make_app
 
-FRAGMENT = Path(__file__).resolve().parents[2] / "app" / "translations" / "email_fr.po-fragment"
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
@@ -62,41 +62,64 @@ def smtp_server() -> Iterator[SmtpServer]:
     controller.stop()
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """An empty Redis database; CI (CNC_REQUIRE_SERVICES=1) fails instead of skipping."""
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: TEST_REDIS_URL, else the local one, else one started for this run.
+
+    CI (CNC_REQUIRE_SERVICES=1) insists on the configured Redis and fails when it does not
+    answer. Elsewhere, a machine without a running Redis gets a private `redis-server`.
+    """
     url = TEST_REDIS_URL or LOCAL_REDIS_URL
-    connection = Redis.from_url(url, socket_connect_timeout=2)
+    if _answers(url):
+        yield url
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"Redis at {url} does not answer")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "No Redis answers and redis-server is not installed: run scripts/ensure-test-tools"
+        )
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
     try:
-        connection.ping()
-    except RedisError as error:
+        for _ in range(50):
+            if _answers(url):
+                break
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    connection = Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(connection.ping())
+    except RedisError:
+        return False
+    finally:
         connection.close()
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Redis at {url} does not answer: {error}")
-        pytest.skip(f"no Redis at {url}; set TEST_REDIS_URL to run the queue tests")
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> Iterator[str]:
+    """An empty Redis database for one test."""
+    connection = Redis.from_url(redis_server_url, socket_connect_timeout=2)
     connection.flushdb()
-    yield url
+    yield redis_server_url
     connection.flushdb()
     connection.close()
 
 
-@pytest.fixture(scope="session")
-def email_translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The French email fragment compiled, until the views merge it into the app's catalog."""
-    root = tmp_path_factory.mktemp("translations")
-    with FRAGMENT.open("rb") as po:
-        catalog = read_po(po, locale="fr")
-    target = root / "fr" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as mo:
-        write_mo(mo, catalog)
-    return root
-
-
 @pytest.fixture
-def make_jobs_app(
-    base_app, database_url: str, storage_dir: Path, email_translations: Path
-) -> Iterator[Callable[..., Flask]]:
+def make_jobs_app(base_app, database_url: str, storage_dir: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test database with other settings; every row is gone afterwards."""
     apps: list[Flask] = []
 
@@ -105,7 +128,6 @@ def make_jobs_app(
             # TESTING turns Flask-Mail's sending off by default: these tests talk real SMTP.
             "MAIL_SUPPRESS_SEND": False,
             "MAIL_TIMEOUT_SECONDS": 5,
-            "BABEL_TRANSLATION_DIRECTORIES": f"translations;{email_translations}",
         }
         settings.update(overrides)
         app = make_app(database_url, storage_dir, **settings)

@@ -9,9 +9,9 @@ from babel.messages.pofile import read_po
 
 from app.domain.notifications import Audience, Event, audiences
 from app.jobs.email import format_day, render_email
-from tests.jobs.conftest import FRAGMENT
 
 APP = Path(__file__).resolve().parents[2] / "app"
+FRENCH = APP / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 TEMPLATES = sorted((APP / "templates" / "email").glob("*.*"))
 PYTHON_SOURCES = [
     "domain/notifications.py",
@@ -103,8 +103,8 @@ def used_messages() -> set[str]:
     return found
 
 
-def test_the_french_fragment_translates_every_message_of_the_emails():
-    with FRAGMENT.open("rb") as po:
+def test_the_french_catalog_translates_every_message_of_the_emails():
+    with FRENCH.open("rb") as po:
         catalog = read_po(po, locale="fr")
     translated = {message.id for message in catalog if message.id and message.string}
 

@@ -1,0 +1,217 @@
+"""The team's projects of every organisation: a list and a detail page, both read-only."""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, request
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import lazy_gettext
+from sqlalchemy import select
+from wtforms import SelectField
+
+from app.domain.errors import NotFound
+from app.domain.workflow import Priority, ProjectStatus
+from app.extensions import db
+from app.models import FileKind, Organisation, Project, ProjectEvent, ProjectFile
+from app.security import current_viewer
+from app.services.comment import comments_for
+from app.services.common import load_project
+
+MAX_PAGE_SIZE = 100
+# Searched by picking a value from a list, so "starts with" and the like make no sense.
+CHOICE_COLUMNS = frozenset({"status", "priority", "organisation_id"})
+# FAB's filter arguments: _flt_<index of the filter among the column's filters>_<column>.
+_FILTER_ARGUMENT = re.compile(r"_flt_(\d)_(.*)")
+
+
+class ProjectFilterConverter(SQLAFilterConverter):
+    """Offer only "equal" and "not equal" on the columns searched from a list."""
+
+    conversion_table = (
+        ("is_choice", [FilterEqual, FilterNotEqual]),
+        *SQLAFilterConverter.conversion_table,
+    )
+
+
+class ProjectInterface(SQLAInterface):
+    """Hand the list template whole projects, so one cell can combine columns (price, currency)."""
+
+    filter_converter_class = ProjectFilterConverter
+
+    def is_choice(self, col_name: str) -> bool:
+        return col_name in CHOICE_COLUMNS
+
+    def get_values(self, lst: list[Project], list_columns: list[str]) -> Iterator[dict[str, Any]]:
+        for project in lst:
+            yield {"project": project}
+
+
+class ProjectListWidget(ListWidget):
+    """Draw FAB's list with our row template: badges, prices, local dates."""
+
+    template = "admin/widgets/project_list.html"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the timeline: the recorded event and its decoded details."""
+
+    event: ProjectEvent
+    details: dict[str, Any]
+
+
+def _choices(values: type[ProjectStatus] | type[Priority]) -> list[tuple[str, Any]]:
+    return [(value.value, lazy_gettext(value.label)) for value in values]
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+class ProjectAdminView(ModelView):
+    """List and show projects; every change goes through the services, never through FAB forms."""
+
+    datamodel = ProjectInterface(Project)
+    route_base = "/admin/projects"
+    # Only the reading routes exist: FAB's add, edit, delete and action routes are not registered.
+    include_route_methods = {"list", "show"}
+    base_permissions = ["can_list", "can_show"]
+
+    list_title = lazy_gettext("Projects")
+    list_template = "admin/project_list.html"
+    show_template = "admin/project_show.html"
+    list_widget = ProjectListWidget
+
+    list_columns = [
+        "reference",
+        "title",
+        "organisation",
+        "client_name",
+        "status",
+        "priority",
+        "deadline",
+        "final_price_cents",
+        "created_at",
+    ]
+    # Status and priority sort alphabetically by code, which reads as no order at all.
+    order_columns = [
+        "reference",
+        "title",
+        "client_name",
+        "deadline",
+        "final_price_cents",
+        "created_at",
+    ]
+    base_order = ("created_at", "desc")
+    page_size = 25
+    # The organisation is searched by its id: FAB's relation filters load rows with the legacy
+    # Query.get(), which SQLAlchemy 2 deprecates.
+    search_columns = ["reference", "title", "client_name", "status", "priority", "organisation_id"]
+    search_form_extra_fields = {
+        "status": SelectField(
+            lazy_gettext("Status"), choices=_choices(ProjectStatus), widget=Select2Widget()
+        ),
+        "priority": SelectField(
+            lazy_gettext("Priority"), choices=_choices(Priority), widget=Select2Widget()
+        ),
+        "organisation_id": QuerySelectField(
+            lazy_gettext("Organisation"),
+            query_func=_organisations,
+            get_pk_func=lambda organisation: organisation.id,
+            get_label="name",
+            widget=Select2Widget(),
+        ),
+    }
+    label_columns = {
+        "reference": lazy_gettext("Reference"),
+        "title": lazy_gettext("Title"),
+        "organisation": lazy_gettext("Organisation"),
+        "organisation_id": lazy_gettext("Organisation"),
+        "client_name": lazy_gettext("Client"),
+        "status": lazy_gettext("Status"),
+        "priority": lazy_gettext("Priority"),
+        "deadline": lazy_gettext("Deadline"),
+        "final_price_cents": lazy_gettext("Price"),
+        "created_at": lazy_gettext("Created"),
+    }
+
+    def _list(self, **kwargs: Any) -> dict[str, Any]:
+        self._refuse_bad_arguments()
+        return super()._list(**kwargs)
+
+    def _refuse_bad_arguments(self) -> None:
+        """Answer 400 to paging, sorting and filters FAB would turn into a crash or a huge query."""
+        name = self.__class__.__name__
+        try:
+            page = get_page_args().get(name, 0)
+            page_size = get_page_size_args().get(name, self.page_size)
+        except ValueError:
+            abort(400, description="Page and page size must be whole numbers.")
+        if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            abort(400, description=f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
+        order = get_order_args().get(name)
+        if order and order[0] not in self.order_columns:
+            abort(400, description="Projects cannot be sorted by that column.")
+        filters = self._filters.get_search_filters()
+        for argument in request.args:
+            match = _FILTER_ARGUMENT.search(argument)
+            if match and int(match[1]) >= len(filters.get(match[2], ())):
+                abort(400, description="Projects cannot be filtered that way.")
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk: int) -> Any:
+        """Show one project with its files, comment thread and history."""
+        viewer = current_viewer()
+        if viewer is None:
+            abort(403)
+        try:
+            project = load_project(db.session, viewer, pk)
+            comments = comments_for(viewer, pk)
+        except NotFound:
+            abort(404)
+        files = _files_of(project.id)
+        return self.render_template(
+            self.show_template,
+            project=project,
+            project_files=[f for f in files if f.kind == FileKind.PROJECT.value],
+            deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
+            comments=comments,
+            history=_history_of(project.id),
+        )
+
+
+def _files_of(project_id: int) -> list[ProjectFile]:
+    statement = (
+        select(ProjectFile)
+        .where(ProjectFile.project_id == project_id)
+        .order_by(ProjectFile.uploaded_at, ProjectFile.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def _history_of(project_id: int) -> list[HistoryEntry]:
+    statement = (
+        select(ProjectEvent)
+        .where(ProjectEvent.project_id == project_id)
+        .order_by(ProjectEvent.created_at.desc(), ProjectEvent.id.desc())
+    )
+    return [HistoryEntry(event, _details(event.details)) for event in db.session.scalars(statement)]
+
+
+def _details(raw: str | None) -> dict[str, Any]:
+    # Written by the services as a JSON object; anything else is shown without details.
+    try:
+        decoded = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}

@@ -1,0 +1,163 @@
+"""Jinja filters that show domain values as the viewer reads them: labels, money, dates, sizes."""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_babel import get_locale, gettext
+from markupsafe import Markup
+
+from app.domain.errors import N_
+from app.domain.money import format_amount
+from app.domain.workflow import Priority, ProjectStatus
+from app.models import EventKind
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+EMPTY = "—"
+
+_DATE_FORMATS = {"fr": "%d/%m/%Y", "en": "%Y-%m-%d"}
+
+EVENT_LABELS = {
+    EventKind.CREATED.value: N_("Project created"),
+    EventKind.STATUS.value: N_("Status changed"),
+    EventKind.EDITED.value: N_("Details edited"),
+    EventKind.PRIORITY.value: N_("Priority changed"),
+    EventKind.PRICES.value: N_("Prices changed"),
+    EventKind.FILE_ADDED.value: N_("File added"),
+    EventKind.FILE_REMOVED.value: N_("File removed"),
+    EventKind.PAYMENT_LINK.value: N_("Payment link"),
+    EventKind.PAYMENT.value: N_("Payment recorded"),
+}
+
+# Sharper titles where the details tell more than the kind.
+_DETAILED_EVENT_LABELS = {
+    (EventKind.FILE_ADDED.value, "DELIVERABLE"): N_("Deliverable added"),
+    (EventKind.FILE_REMOVED.value, "DELIVERABLE"): N_("Deliverable removed"),
+    (EventKind.PAYMENT_LINK.value, "issued"): N_("Payment link issued"),
+}
+
+# The project fields an edit can change, as the history names them.
+FIELD_LABELS = {
+    "client_name": N_("Client"),
+    "client_email": N_("Email"),
+    "client_phone": N_("Phone"),
+    "client_language": N_("Client's language"),
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "deadline": N_("Deadline"),
+    "services": N_("Services"),
+    "service_ids": N_("Services"),
+    "estimated_price_cents": N_("Estimated price"),
+    "final_price_cents": N_("Final price (incl. VAT)"),
+}
+
+_SIZE_UNITS = (N_("bytes"), N_("KB"), N_("MB"), N_("GB"))
+
+
+def language() -> str:
+    """Return the viewer's interface language: ``fr`` or ``en``."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "fr"
+
+
+def status_label(value: str | None) -> str:
+    """Return the translated label of a project status, or the raw value if unknown."""
+    try:
+        return gettext(ProjectStatus(value).label)
+    except ValueError:
+        return value or EMPTY
+
+
+def priority_label(value: str | None) -> str:
+    """Return the translated label of a priority, or the raw value if unknown."""
+    try:
+        return gettext(Priority(value).label)
+    except ValueError:
+        return value or EMPTY
+
+
+def status_badge(value: str | None) -> Markup:
+    """Return a coloured badge naming a project status."""
+    css = (value or "unknown").lower().replace("_", "-")
+    return Markup('<span class="cnc-badge cnc-status-{}">{}</span>').format(
+        css, status_label(value)
+    )
+
+
+def priority_badge(value: str | None) -> Markup:
+    """Return a coloured badge naming a priority."""
+    css = (value or "unknown").lower()
+    return Markup('<span class="cnc-badge cnc-priority-{}">{}</span>').format(
+        css, priority_label(value)
+    )
+
+
+def money(cents: int | None, currency: str = "EUR") -> str:
+    """Return an amount in the viewer's conventions, or a dash when it is not set."""
+    if cents is None:
+        return EMPTY
+    return format_amount(cents, currency or "EUR", language())
+
+
+def local_datetime(moment: datetime | None) -> str:
+    """Return a UTC moment in the display time zone, as the viewer writes dates and times."""
+    if moment is None:
+        return EMPTY
+    zone = ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", DEFAULT_TIMEZONE))
+    return moment.astimezone(zone).strftime(_DATE_FORMATS[language()] + " %H:%M")
+
+
+def local_date(day: date | None) -> str:
+    """Return a calendar date as the viewer writes it."""
+    if day is None:
+        return EMPTY
+    if isinstance(day, datetime):
+        return local_datetime(day)
+    return day.strftime(_DATE_FORMATS[language()])
+
+
+def file_size(size_bytes: int | None) -> str:
+    """Return a file size with a unit the viewer reads at a glance (1 KB = 1024 bytes)."""
+    if size_bytes is None:
+        return EMPTY
+    value, unit = float(size_bytes), 0
+    while value >= 1024 and unit < len(_SIZE_UNITS) - 1:
+        value, unit = value / 1024, unit + 1
+    number = f"{int(value)}" if unit == 0 else f"{value:.1f}"
+    if language() == "fr":
+        number = number.replace(".", ",")
+    return f"{number}\u00a0{gettext(_SIZE_UNITS[unit])}"
+
+
+def event_label(kind: str, details: Mapping[str, Any] | None = None) -> str:
+    """Return the translated title of a history entry."""
+    details = details or {}
+    detail = details.get("kind") or details.get("action")
+    label = _DETAILED_EVENT_LABELS.get((kind, detail)) or EVENT_LABELS.get(kind)
+    return gettext(label) if label else kind
+
+
+def field_label(name: str) -> str:
+    """Return the translated name of a project field, as the history shows it."""
+    label = FIELD_LABELS.get(name)
+    return gettext(label) if label else name
+
+
+def register_formatting(app: Flask) -> None:
+    """Make the filters available to every template."""
+    filters = {
+        "status_label": status_label,
+        "priority_label": priority_label,
+        "status_badge": status_badge,
+        "priority_badge": priority_badge,
+        "money": money,
+        "local_datetime": local_datetime,
+        "local_date": local_date,
+        "file_size": file_size,
+        "event_label": event_label,
+        "field_label": field_label,
+    }
+    app.jinja_env.filters.update(filters)
+    app.jinja_env.globals["interface_language"] = language
