@@ -30,3 +30,21 @@ def test_translations_keep_their_placeholders(language):
     problems = [(message.id, errors) for message, errors in catalog(language).check()]
 
     assert problems == []
+
+
+def test_every_message_in_the_code_is_in_the_french_catalog():
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    root = TRANSLATIONS.parents[1]
+    with (root / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "N_": None, "ngettext": (1, 2)}
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(
+        str(root), method_map, options_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog("fr") if m.string}
+
+    assert sorted(found - translated) == []
