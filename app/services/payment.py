@@ -104,6 +104,7 @@ def record_payment(
     session.add(payment)
     session.flush()
     issue_invoice(session, project, payment)
+    # Without a person behind it, a payment is Stripe's verified event.
     apply_transition(session, project, transition, viewer, system_name="Stripe")
     project.paid_at = paid_at
     notify(session, Event.PAYMENT_RECEIVED, project.id, payment_id=payment.id)
