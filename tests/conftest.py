@@ -7,11 +7,16 @@ instead of narrowing it.
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 
 from config import database_url as normalise_database_url
@@ -53,6 +58,62 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def free_port() -> int:
+    """Return a local TCP port nothing listens on (at the time of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: TEST_REDIS_URL, else the local one, else one started for this run.
+
+    CI (CNC_REQUIRE_SERVICES=1) insists on the configured Redis and fails when it does not
+    answer. Elsewhere, a machine without a running Redis gets a private `redis-server`.
+    """
+    url = TEST_REDIS_URL or LOCAL_REDIS_URL
+    if _answers(url):
+        yield url
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"Redis at {url} does not answer")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "No Redis answers and redis-server is not installed: run scripts/ensure-test-tools"
+        )
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(50):
+            if _answers(url):
+                break
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    connection = Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(connection.ping())
+    except RedisError:
+        return False
+    finally:
+        connection.close()
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])

@@ -1,9 +1,5 @@
 """A real SMTP server, a real Redis, and apps wired to them, for the background-job tests."""
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,20 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app.extensions import db
-from tests.conftest import REQUIRE_SERVICES, TEST_REDIS_URL, clean_database, make_app
-
-LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def free_port() -> int:
-    """Return a local TCP port nothing listens on (at the time of asking)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import clean_database, free_port, make_app
 
 
 @dataclass
@@ -60,52 +46,6 @@ def smtp_server() -> Iterator[SmtpServer]:
     controller.start()
     yield server
     controller.stop()
-
-
-@pytest.fixture(scope="session")
-def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Redis: TEST_REDIS_URL, else the local one, else one started for this run.
-
-    CI (CNC_REQUIRE_SERVICES=1) insists on the configured Redis and fails when it does not
-    answer. Elsewhere, a machine without a running Redis gets a private `redis-server`.
-    """
-    url = TEST_REDIS_URL or LOCAL_REDIS_URL
-    if _answers(url):
-        yield url
-        return
-    if REQUIRE_SERVICES:
-        pytest.fail(f"Redis at {url} does not answer")
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail(
-            "No Redis answers and redis-server is not installed: run scripts/ensure-test-tools"
-        )
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path_factory.mktemp("redis"),
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        for _ in range(50):
-            if _answers(url):
-                break
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    connection = Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        return bool(connection.ping())
-    except RedisError:
-        return False
-    finally:
-        connection.close()
 
 
 @pytest.fixture
