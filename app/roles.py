@@ -7,12 +7,18 @@ Naming carries the rule: back-office views end in ``AdminView``/``AdminApi``, po
 _ACCOUNT = [r"^(UserInfoEditView|ResetMyPasswordView)$", r".*"]
 
 STAFF_PERMISSIONS = [
-    [r".*AdminView$", r".*"],
+    # Organisations are created and edited by Admin (SPEC §1); the team only reads them.
+    [r"^(?!OrganisationAdminView$).*AdminView$", r".*"],
+    [r"^OrganisationAdminView$", r"^can_list$"],
     [r".*AdminApi$", r".*"],
     [r"^OpenApi$", r"^can_get$"],
     [r"^SwaggerView$", r"^can_show$"],
     _ACCOUNT,
-    [r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord)$", r"^menu_access$"],
+    [
+        r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord"
+        r"|Paiements|Factures|Journal des emails|Prestations)$",
+        r"^menu_access$",
+    ],
 ]
 
 ORGANISATION_PERMISSIONS = [

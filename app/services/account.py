@@ -56,6 +56,38 @@ def create_organisation(name: str, project_limit: int | None = None) -> Organisa
     return organisation
 
 
+def update_organisation(
+    organisation_id: int, name: str, project_limit: int | None = None
+) -> Organisation:
+    """Rename an organisation and set its project limit (None: no limit).
+
+    A limit below the projects it already has is allowed: it only stops new ones.
+
+    :raise NotFound: if the organisation does not exist.
+    :raise Invalid: for an empty name or a negative limit.
+    :raise Conflict: if another organisation has the name.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(N_("An organisation needs a name."))
+    if project_limit is not None and project_limit < 0:
+        raise Invalid(N_("The project limit cannot be negative."))
+    with transaction() as session:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise NotFound(N_("No such organisation."))
+        taken = session.scalar(
+            select(Organisation.id).where(
+                func.lower(Organisation.name) == name.lower(), Organisation.id != organisation_id
+            )
+        )
+        if taken:
+            raise Conflict(N_("An organisation named %(name)s already exists."), name=name)
+        organisation.name = name
+        organisation.project_limit = project_limit
+    return organisation
+
+
 def find_organisation(name: str) -> Organisation:
     """:raise NotFound: when no organisation has that name (any case)."""
     organisation = db.session.scalar(

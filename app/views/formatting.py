@@ -5,8 +5,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_compact_currency
 from flask import Flask, current_app
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, get_locale, gettext
 from markupsafe import Markup
 
 from app.domain.errors import N_
@@ -145,6 +146,47 @@ def field_label(name: str) -> str:
     return gettext(label) if label else name
 
 
+def month_label(day: date, pattern: str = "MMM yyyy") -> str:
+    """Return a month as a chart names it, in the viewer's language (``nov. 2026``)."""
+    return format_date(day, pattern)
+
+
+def compact_money(cents: int | None, currency: str = "EUR") -> str:
+    """Return an amount short enough for a chart's bar (``1,2 k€``), or a dash when not set."""
+    if cents is None:
+        return EMPTY
+    return format_compact_currency(
+        cents / 100, currency or "EUR", locale=language(), fraction_digits=1
+    )
+
+
+PAYMENT_METHOD_LABELS = {
+    "STRIPE": N_("Card (Stripe)"),
+    "TRANSFER": N_("Bank transfer"),
+    "CHEQUE": N_("Cheque"),
+    "CASH": N_("Cash"),
+    "OTHER": N_("Other"),
+}
+
+_EMAIL_STATUSES = {
+    "PENDING": ("pending", N_("Waiting")),
+    "SENT": ("paid", N_("Sent")),
+    "FAILED": ("rejected", N_("Failed")),
+}
+
+
+def payment_method_label(value: str) -> str:
+    """Return how a payment was made, translated."""
+    label = PAYMENT_METHOD_LABELS.get(value)
+    return gettext(label) if label else value
+
+
+def email_status_badge(value: str) -> Markup:
+    """Return a coloured badge naming an email's delivery state."""
+    css, label = _EMAIL_STATUSES.get(value, ("unknown", value))
+    return Markup('<span class="cnc-badge cnc-status-{}">{}</span>').format(css, gettext(label))
+
+
 def register_formatting(app: Flask) -> None:
     """Make the filters available to every template."""
     filters = {
@@ -158,6 +200,10 @@ def register_formatting(app: Flask) -> None:
         "file_size": file_size,
         "event_label": event_label,
         "field_label": field_label,
+        "month_label": month_label,
+        "compact_money": compact_money,
+        "payment_method_label": payment_method_label,
+        "email_status_badge": email_status_badge,
     }
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals["interface_language"] = language

@@ -60,22 +60,21 @@ def test_anonymous_visitors_of_the_home_page_are_sent_to_login(client):
     assert response.location.startswith("/login/")
 
 
-def test_staff_land_on_the_project_list(client):
+def test_staff_land_on_their_dashboard(client):
     login(client, UserFactory(role=Role.ADMIN).email)
 
     response = client.get("/")
 
     assert response.status_code == 302
-    assert response.location == "/admin/projects/list/"
+    assert response.location == "/admin/dashboard/"
 
 
-def test_organisation_users_are_welcomed_with_their_organisation(client):
+def test_organisation_users_land_on_their_portal(client):
     user = UserFactory(role=Role.ORG_MEMBER, organisation__name="Atelier Dupont")
     login(client, user.email)
 
-    response = client.get("/")
+    response = client.get("/", follow_redirects=True)
 
-    assert response.status_code == 200
-    assert "Bienvenue sur CNC Pulse" in response.text
+    assert response.request.path == "/portal/"
     assert "Atelier Dupont" in response.text
     assert "Tous les projets" not in response.text

@@ -1,7 +1,7 @@
 """The team's project list: every organisation, translated badges, search, paging, no N+1."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -78,13 +78,56 @@ def test_list_follows_the_english_interface(staff_client):
     assert "Projects" in page
 
 
-def test_list_is_newest_first_by_default(staff_client):
-    old = ProjectFactory(created_at=datetime(2025, 1, 1, tzinfo=UTC))
-    new = ProjectFactory(created_at=datetime(2026, 6, 1, tzinfo=UTC))
+def test_list_is_the_work_queue_by_default(staff_client):
+    today = date.today()
+    later = ProjectFactory(priority="MEDIUM", deadline=today + timedelta(days=30))
+    no_deadline = ProjectFactory(priority="LOW", deadline=None)
+    soon = ProjectFactory(priority="LOW", deadline=today + timedelta(days=2))
+    high = ProjectFactory(priority="HIGH", deadline=today + timedelta(days=60))
+    urgent = ProjectFactory(priority="URGENT", deadline=None)
 
     page = staff_client.get(LIST).text
 
-    assert page.index(new.reference) < page.index(old.reference)
+    order = [urgent, high, soon, later, no_deadline]
+    positions = [page.index(project.reference) for project in order]
+    assert positions == sorted(positions)
+
+
+def test_list_sorts_priorities_by_urgency(staff_client):
+    low, urgent, medium = (ProjectFactory(priority=p) for p in ("LOW", "URGENT", "MEDIUM"))
+
+    query = {"_oc_ProjectAdminView": "priority", "_od_ProjectAdminView": "desc"}
+    page = staff_client.get(LIST, query_string=query).text
+
+    positions = [page.index(project.reference) for project in (urgent, medium, low)]
+    assert positions == sorted(positions)
+
+
+def test_list_marks_overdue_open_projects(staff_client):
+    past = date.today() - timedelta(days=3)
+    late = ProjectFactory(status="IN_PROGRESS", deadline=past)
+    delivered = ProjectFactory(status="COMPLETED", deadline=past)
+
+    page = staff_client.get(LIST).text
+
+    assert f'data-project-id="{late.id}" class="cnc-overdue"' in page
+    assert f'data-project-id="{delivered.id}">' in page
+    assert page.count("cnc-overdue-mark") == 1
+    assert ">En retard</span>" in page
+
+
+def test_list_counts_files_and_comments_internal_notes_included(staff_client):
+    project = ProjectFactory()
+    FileFactory.create_batch(3, project_obj=project)
+    CommentFactory(project_obj=project)
+    CommentFactory(project_obj=project, is_internal=True)
+
+    page = staff_client.get(LIST).text
+
+    row = page[page.index(f'data-project-id="{project.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<i class="fa fa-paperclip"></i> 3' in row
+    assert '<i class="fa fa-comment-o"></i> 2' in row
 
 
 def test_list_searches_by_status(staff_client):
@@ -150,15 +193,16 @@ def test_list_accepts_the_largest_page_size(staff_client):
     assert staff_client.get(LIST, query_string={"psize_ProjectAdminView": "100"}).status_code == 200
 
 
-def test_list_runs_as_many_statements_for_30_projects_as_for_10(staff_client):
+def test_list_runs_as_many_statements_for_100_projects_as_for_10(staff_client):
     services = [
         RequestedService(name="Programmation G-code"),
         RequestedService(name="Modélisation CAO"),
     ]
     db.session.add_all(services)
     db.session.commit()
+    page_of_100 = {"psize_ProjectAdminView": "100"}
 
-    def statements_for_list() -> int:
+    def statements_for_list() -> tuple[int, int]:
         statements: list[str] = []
 
         def count(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -167,22 +211,25 @@ def test_list_runs_as_many_statements_for_30_projects_as_for_10(staff_client):
         db.session.remove()  # a real request starts with an empty session
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            assert staff_client.get(LIST).status_code == 200
+            response = staff_client.get(LIST, query_string=page_of_100)
+            assert response.status_code == 200
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
+        return len(statements), len(re.findall(r'data-project-id="\d+"', response.text))
 
     def add_projects(count: int) -> None:
-        for project in ProjectFactory.create_batch(count):
+        for project in ProjectFactory.create_batch(count, deadline=date(2020, 1, 1)):
             project.services = services
             CommentFactory(project_obj=project)
+            CommentFactory(project_obj=project, is_internal=True)
             FileFactory(project_obj=project)
         db.session.commit()
 
     add_projects(10)
     staff_client.get(LIST)  # warm up: first-request work is not what is measured
-    with_10 = statements_for_list()
-    add_projects(20)
-    with_30 = statements_for_list()
+    with_10, rows_10 = statements_for_list()
+    add_projects(90)
+    with_100, rows_100 = statements_for_list()
 
-    assert with_10 == with_30
+    assert (rows_10, rows_100) == (10, 100)
+    assert with_10 == with_100

@@ -85,7 +85,7 @@ def test_show_page_marks_internal_notes_for_staff(staff_client):
 
     assert "Client pressé, prioriser." in page
     assert "Question publique." in page
-    assert page.count("Note interne") == 1
+    assert page.count('<i class="fa fa-lock"></i> Note interne</span>') == 1
     assert "cnc-comment-internal" in page
 
 

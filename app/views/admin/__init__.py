@@ -5,9 +5,24 @@ from flask_babel import lazy_gettext
 
 
 def register_admin_views(appbuilder: AppBuilder) -> None:
+    from app.views.admin.dashboard import DashboardAdminView
+    from app.views.admin.organisation import OrganisationAdminView
     from app.views.admin.project import ProjectAdminView
+    from app.views.admin.project_actions import ProjectActionsAdminView
+    from app.views.admin.records import (
+        EmailMessageAdminView,
+        InvoiceAdminView,
+        PaymentAdminView,
+        RequestedServiceAdminView,
+    )
 
     # Menu names are permission names too: app.roles grants menu_access by matching them.
+    appbuilder.add_view(
+        DashboardAdminView,
+        "Tableau de bord",
+        label=lazy_gettext("Dashboard"),
+        icon="fa-dashboard",
+    )
     appbuilder.add_view(
         ProjectAdminView,
         "Projects",
@@ -17,3 +32,32 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
         category_label=lazy_gettext("Projects"),
         category_icon="fa-industry",
     )
+    appbuilder.add_view_no_menu(ProjectActionsAdminView)
+    appbuilder.add_view(
+        OrganisationAdminView,
+        "Organisations",
+        label=lazy_gettext("Organisations"),
+        icon="fa-building",
+        category="Projets",
+    )
+    appbuilder.add_view(
+        RequestedServiceAdminView,
+        "Prestations",
+        label=lazy_gettext("Requested services"),
+        icon="fa-list",
+        category="Projets",
+    )
+    for view, name, label, icon in (
+        (PaymentAdminView, "Paiements", lazy_gettext("Payments"), "fa-credit-card"),
+        (InvoiceAdminView, "Factures", lazy_gettext("Invoices"), "fa-file-text-o"),
+        (EmailMessageAdminView, "Journal des emails", lazy_gettext("Email log"), "fa-envelope"),
+    ):
+        appbuilder.add_view(
+            view,
+            name,
+            label=label,
+            icon=icon,
+            category="Suivi",
+            category_label=lazy_gettext("Records"),
+            category_icon="fa-book",
+        )

@@ -1,4 +1,4 @@
-"""The landing page: staff go to the projects, organisation users are welcomed, others log in."""
+"""The landing page: staff go to their dashboard, organisation users to their portal."""
 
 from typing import Any
 
@@ -15,11 +15,13 @@ class HomeView(IndexView):
 
     @expose("/")
     def index(self) -> Any:
-        """Redirect staff to the projects and anonymous visitors to login; welcome the others."""
+        """Send staff to their dashboard, organisation users to their portal, visitors to login."""
         user = g.user
         if user is None or not user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
         viewer = current_viewer()
         if viewer is not None and viewer.is_staff:
-            return redirect(url_for("ProjectAdminView.list"))
+            return redirect(url_for("DashboardAdminView.index"))
+        if viewer is not None and viewer.is_org_user:
+            return redirect(url_for("DashboardPortalView.index"))
         return self.render_template(self.index_template, organisation=user.organisation)

@@ -4,33 +4,63 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import abort, request
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.filters import BaseFilter, Filters
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_appbuilder.widgets import ListWidget
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 from wtforms import SelectField
 
-from app.domain.errors import NotFound
-from app.domain.workflow import Priority, ProjectStatus
+from app.domain.errors import N_, NotFound
+from app.domain.workflow import (
+    TRANSITIONS,
+    Actor,
+    Priority,
+    ProjectStatus,
+    allowed_targets,
+    is_editable,
+)
 from app.extensions import db
 from app.models import FileKind, Organisation, Project, ProjectEvent, ProjectFile
 from app.security import current_viewer
+from app.services.backoffice import (
+    OPEN_VALUES,
+    business_today,
+    is_overdue,
+    priority_rank,
+    work_queue_order,
+)
 from app.services.comment import comments_for
 from app.services.common import load_project
+from app.services.dashboard import COUNTER_GROUPS, row_counts
+from app.services.payment import MANUAL_METHODS
+from app.services.project import PRICE_FROZEN_STATUSES
+from app.views.formatting import PAYMENT_METHOD_LABELS
 
 MAX_PAGE_SIZE = 100
+# The dashboard's links: ?group=<key> lists a counter's statuses, or the overdue projects.
+OVERDUE_GROUP = "overdue"
+GROUP_LABELS = {key: label for key, label, _ in COUNTER_GROUPS} | {OVERDUE_GROUP: N_("Overdue")}
+GROUPS = frozenset(GROUP_LABELS)
+# The default order's name: not a column, see ProjectInterface.apply_order_by.
+WORK_QUEUE = "work_queue"
 # Searched by picking a value from a list, so "starts with" and the like make no sense.
 CHOICE_COLUMNS = frozenset({"status", "priority", "organisation_id"})
 # FAB's filter arguments: _flt_<index of the filter among the column's filters>_<column>.
 _FILTER_ARGUMENT = re.compile(r"_flt_(\d)_(.*)")
+# The ways the team records money received by hand (Stripe payments record themselves).
+PAYMENT_METHODS = tuple(
+    (method.value, PAYMENT_METHOD_LABELS[method.value]) for method in MANUAL_METHODS
+)
 
 
 class ProjectFilterConverter(SQLAFilterConverter):
@@ -42,6 +72,20 @@ class ProjectFilterConverter(SQLAFilterConverter):
     )
 
 
+class GroupFilter(BaseFilter):
+    """Keep the projects of one dashboard group: several statuses, or the overdue ones."""
+
+    name = "group"
+
+    def apply(self, query: Any, value: str) -> Any:
+        if value == OVERDUE_GROUP:
+            return query.filter(
+                Project.deadline < business_today(), Project.status.in_(OPEN_VALUES)
+            )
+        statuses = next(group for key, _, group in COUNTER_GROUPS if key == value)
+        return query.filter(Project.status.in_([status.value for status in statuses]))
+
+
 class ProjectInterface(SQLAInterface):
     """Hand the list template whole projects, so one cell can combine columns (price, currency)."""
 
@@ -51,8 +95,27 @@ class ProjectInterface(SQLAInterface):
         return col_name in CHOICE_COLUMNS
 
     def get_values(self, lst: list[Project], list_columns: list[str]) -> Iterator[dict[str, Any]]:
+        counts = row_counts([project.id for project in lst], include_internal=True)
+        today = business_today()
         for project in lst:
-            yield {"project": project}
+            yield {
+                "project": project,
+                "counts": counts[project.id],
+                "overdue": is_overdue(project, today),
+            }
+
+    def apply_order_by(
+        self, query: Any, order_column: str, order_direction: str, **kwargs: Any
+    ) -> Any:
+        """Sort by the work queue, or priorities by urgency rather than by their codes."""
+        if order_column == WORK_QUEUE:
+            return query.order_by(*work_queue_order())
+        if order_column == "priority":
+            rank = priority_rank()
+            # "Descending" priority reads as most urgent first, which is the smallest rank.
+            ordered = rank.asc() if order_direction == "desc" else rank.desc()
+            return query.order_by(ordered, Project.id.asc())
+        return super().apply_order_by(query, order_column, order_direction, **kwargs)
 
 
 class ProjectListWidget(ListWidget):
@@ -100,18 +163,20 @@ class ProjectAdminView(ModelView):
         "priority",
         "deadline",
         "final_price_cents",
+        "counters",
         "created_at",
     ]
-    # Status and priority sort alphabetically by code, which reads as no order at all.
+    # Status sorts alphabetically by code, which reads as no order at all; priority sorts by rank.
     order_columns = [
         "reference",
         "title",
         "client_name",
+        "priority",
         "deadline",
         "final_price_cents",
         "created_at",
     ]
-    base_order = ("created_at", "desc")
+    base_order = (WORK_QUEUE, "asc")
     page_size = 25
     # The organisation is searched by its id: FAB's relation filters load rows with the legacy
     # Query.get(), which SQLAlchemy 2 deprecates.
@@ -141,12 +206,28 @@ class ProjectAdminView(ModelView):
         "priority": lazy_gettext("Priority"),
         "deadline": lazy_gettext("Deadline"),
         "final_price_cents": lazy_gettext("Price"),
+        "counters": lazy_gettext("Files / comments"),
         "created_at": lazy_gettext("Created"),
     }
 
     def _list(self, **kwargs: Any) -> dict[str, Any]:
         self._refuse_bad_arguments()
         return super()._list(**kwargs)
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        """Tell the list which dashboard group it shows, if any."""
+        label = GROUP_LABELS.get(request.args.get("group", ""))
+        if template == self.list_template and label:
+            kwargs["group_label"] = gettext(label)
+        return super().render_template(template, **kwargs)
+
+    def _get_list_widget(self, filters: Filters, **kwargs: Any) -> dict[str, Any]:
+        group = request.args.get("group")
+        if group:
+            chosen = self.datamodel.get_filters(["status"])
+            chosen.add_filter("status", GroupFilter, group)
+            filters = filters.get_joined_filters(chosen)
+        return super()._get_list_widget(filters=filters, **kwargs)
 
     def _refuse_bad_arguments(self) -> None:
         """Answer 400 to paging, sorting and filters FAB would turn into a crash or a huge query."""
@@ -161,6 +242,8 @@ class ProjectAdminView(ModelView):
         order = get_order_args().get(name)
         if order and order[0] not in self.order_columns:
             abort(400, description="Projects cannot be sorted by that column.")
+        if request.args.get("group") not in (None, *GROUPS):
+            abort(400, description="No such group of projects.")
         filters = self._filters.get_search_filters()
         for argument in request.args:
             match = _FILTER_ARGUMENT.search(argument)
@@ -180,14 +263,31 @@ class ProjectAdminView(ModelView):
         except NotFound:
             abort(404)
         files = _files_of(project.id)
+        status = project.status_enum
         return self.render_template(
             self.show_template,
             project=project,
+            targets=team_targets(status),
+            priorities=list(Priority),
+            payment_methods=PAYMENT_METHODS,
+            payment_due=status is ProjectStatus.AWAITING_PAYMENT,
+            prices_editable=status not in PRICE_FROZEN_STATUSES,
+            read_only=not is_editable(status),
+            today=date.today().isoformat(),
             project_files=[f for f in files if f.kind == FileKind.PROJECT.value],
             deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
             comments=comments,
             history=_history_of(project.id),
         )
+
+
+def team_targets(status: ProjectStatus) -> list[ProjectStatus]:
+    """List the moves the status form offers: the team's, less PAID (a payment is recorded)."""
+    return [
+        target
+        for target in allowed_targets(status, Actor.TEAM)
+        if not TRANSITIONS[(status, target)].records_payment
+    ]
 
 
 def _files_of(project_id: int) -> list[ProjectFile]:

@@ -1,0 +1,223 @@
+"""The team's actions on one project: each parses a form, calls one service, and says how it went.
+
+Every route here changes state, so every one is a POST behind CSRF, except the file download
+and the deletion's confirmation page, which only read.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, flash, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.domain.errors import N_, DomainError, Invalid, NotFound
+from app.domain.money import parse_amount
+from app.domain.policy import Viewer
+from app.extensions import db
+from app.models import FileKind
+from app.security import current_viewer
+from app.services.comment import add_comment
+from app.services.common import load_project
+from app.services.file import Upload, add_files, open_file, remove_file
+from app.services.payment import record_manual_payment
+from app.services.project import delete_project, set_prices, set_priority
+from app.services.workflow import change_status
+from app.views.errors import flash_error
+
+ActionResult = WerkzeugResponse | Response
+
+
+def _viewer() -> Viewer:
+    viewer = current_viewer()
+    if viewer is None:
+        abort(403)
+    return viewer
+
+
+def _wants_json() -> bool:
+    # The upload form is sent by script to draw a progress bar; it follows the redirect itself.
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _back_to(pk: int) -> ActionResult:
+    target = url_for("ProjectAdminView.show", pk=pk)
+    if _wants_json():
+        return jsonify(redirect=target)
+    return redirect(target)
+
+
+def _run(pk: int, action: Callable[[Viewer], object], done: str) -> ActionResult:
+    """Run one service call as the viewer; flash ``done`` or the refusal, then go back."""
+    try:
+        action(_viewer())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash_error(error)
+    else:
+        flash(gettext(done), "success")
+    return _back_to(pk)
+
+
+def _amount_or_none(name: str) -> int | None:
+    text = request.form.get(name, "").strip()
+    return parse_amount(text) if text else None
+
+
+def _paid_on() -> date:
+    try:
+        return date.fromisoformat(request.form.get("paid_on", "").strip())
+    except ValueError:
+        raise Invalid(N_("Enter the date the payment was received.")) from None
+
+
+def _uploads() -> list[Upload]:
+    return [
+        Upload(upload.filename or "", upload.stream, upload.mimetype)
+        for upload in request.files.getlist("files")
+        if upload.filename
+    ]
+
+
+class ProjectActionsAdminView(BaseView):
+    """Change a project through the services: status, priority, prices, files, comments, money."""
+
+    route_base = "/admin/projects"
+    default_view = "confirm_delete"
+    base_permissions = ["can_change", "can_delete", "can_download"]
+    method_permission_name = {
+        "move": "change",
+        "priority": "change",
+        "prices": "change",
+        "upload": "change",
+        "remove": "change",
+        "comment": "change",
+        "payment": "change",
+        "confirm_delete": "delete",
+        "delete": "delete",
+        "download": "download",
+    }
+
+    @expose("/<int:pk>/status", methods=["POST"])
+    @has_access
+    def move(self, pk: int) -> ActionResult:
+        """Move the project to the status chosen, with the note typed."""
+        target = request.form.get("target", "")
+        note = request.form.get("note", "")
+        return _run(
+            pk, lambda viewer: change_status(viewer, pk, target, note), N_("Status changed.")
+        )
+
+    @expose("/<int:pk>/priority", methods=["POST"])
+    @has_access
+    def priority(self, pk: int) -> ActionResult:
+        """Set the priority chosen."""
+        priority = request.form.get("priority", "")
+        return _run(pk, lambda viewer: set_priority(viewer, pk, priority), N_("Priority saved."))
+
+    @expose("/<int:pk>/prices", methods=["POST"])
+    @has_access
+    def prices(self, pk: int) -> ActionResult:
+        """Set the prices typed; an empty field leaves its price as it is."""
+
+        def save(viewer: Viewer) -> None:
+            set_prices(
+                viewer,
+                pk,
+                estimated_price_cents=_amount_or_none("estimated_price"),
+                final_price_cents=_amount_or_none("final_price"),
+            )
+
+        return _run(pk, save, N_("Prices saved."))
+
+    @expose("/<int:pk>/files", methods=["POST"])
+    @has_access
+    def upload(self, pk: int) -> ActionResult:
+        """Store the files sent, as project files or as deliverables."""
+        kind_name = request.form.get("kind", "")
+
+        def store(viewer: Viewer) -> None:
+            try:
+                kind = FileKind(kind_name)
+            except ValueError:
+                raise Invalid(N_("Choose where the files go.")) from None
+            add_files(viewer, pk, kind, _uploads())
+
+        return _run(pk, store, N_("Files uploaded."))
+
+    @expose("/<int:pk>/files/<int:file_id>/remove", methods=["POST"])
+    @has_access
+    def remove(self, pk: int, file_id: int) -> ActionResult:
+        """Remove one file, from the storage too."""
+        return _run(pk, lambda viewer: remove_file(viewer, pk, file_id), N_("File removed."))
+
+    @expose("/<int:pk>/files/<int:file_id>/download")
+    @has_access
+    def download(self, pk: int, file_id: int) -> Response:
+        """Send one file as an attachment under its original name."""
+        try:
+            stored, stream = open_file(_viewer(), pk, file_id)
+        except NotFound:
+            abort(404)
+        response = send_file(
+            stream,
+            mimetype=stored.content_type or "application/octet-stream",
+            as_attachment=True,
+            download_name=stored.original_name,
+            max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @expose("/<int:pk>/comments", methods=["POST"])
+    @has_access
+    def comment(self, pk: int) -> ActionResult:
+        """Post a public comment or, when ticked, an internal note."""
+        body = request.form.get("body", "")
+        internal = request.form.get("internal") == "1"
+        done = N_("Internal note added.") if internal else N_("Comment posted.")
+        return _run(pk, lambda viewer: add_comment(viewer, pk, body, internal=internal), done)
+
+    @expose("/<int:pk>/payments", methods=["POST"])
+    @has_access
+    def payment(self, pk: int) -> ActionResult:
+        """Record a payment received by transfer, cheque, cash or otherwise."""
+
+        def record(viewer: Viewer) -> None:
+            record_manual_payment(
+                viewer,
+                pk,
+                request.form.get("method", ""),
+                _paid_on(),
+                request.form.get("reference", ""),
+            )
+
+        return _run(pk, record, N_("Payment recorded; the invoice is issued."))
+
+    @expose("/<int:pk>/delete")
+    @has_access
+    def confirm_delete(self, pk: int) -> Any:
+        """Ask to confirm the deletion, saying what goes and what stays."""
+        try:
+            found = load_project(db.session, _viewer(), pk)
+        except NotFound:
+            abort(404)
+        return self.render_template("admin/project_delete.html", project=found)
+
+    @expose("/<int:pk>/delete", methods=["POST"])
+    @has_access
+    def delete(self, pk: int) -> ActionResult:
+        """Delete the project for good once confirmed, and go back to the list."""
+        confirmed = request.form.get("confirm") == "yes"
+        try:
+            delete_project(_viewer(), pk, confirmed=confirmed)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash_error(error)
+            return redirect(url_for("ProjectActionsAdminView.confirm_delete", pk=pk))
+        flash(gettext("Project deleted."), "success")
+        return redirect(url_for("ProjectAdminView.list"))

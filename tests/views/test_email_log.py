@@ -1,0 +1,148 @@
+"""The team's records: the email log with resend; payments, invoices and services lists."""
+
+import itertools
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.domain.policy import Role
+from app.extensions import db
+from app.models import EmailMessage, OutboxMessage, RequestedService
+from app.services.payment import record_manual_payment
+from tests.factories import ProjectFactory, UserFactory, viewer
+from tests.views.conftest import login
+
+EMAILS = "/admin/emails/list/"
+PAYMENTS = "/admin/payments/list/"
+INVOICES = "/admin/invoices/list/"
+_keys = itertools.count(1)
+
+
+@pytest.fixture(params=[Role.TEAM, Role.ADMIN], ids=lambda role: role.value)
+def staff(request, client):
+    login(client, UserFactory(role=request.param).email)
+    return client
+
+
+def email(status: str = "FAILED", body: str = "Bonjour", error: str | None = None) -> EmailMessage:
+    row = EmailMessage(
+        dedupe_key=f"test-{next(_keys)}",
+        kind="status_changed",
+        recipient="jeanne@example.test",
+        language="fr",
+        subject="Votre projet avance",
+        body_text=body,
+        body_html=f"<p>{body}</p>",
+        status=status,
+        attempts=3,
+        last_error=error,
+        created_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_log_lists_every_email_with_its_status_and_error(staff):
+    email("FAILED", error="Connection refused")
+    email("SENT")
+
+    page = staff.get(EMAILS).text
+
+    assert "Journal des emails" in page
+    assert '<span class="cnc-badge cnc-status-rejected">Échec</span>' in page
+    assert '<span class="cnc-badge cnc-status-paid">Envoyé</span>' in page
+    assert "Connection refused" in page and "jeanne@example.test" in page
+    assert "Votre projet avance" in page and "01/03/2026 10:00" in page
+
+
+def test_resend_queues_the_email_again(staff):
+    failed = email("FAILED", error="Connection refused")
+    before = db.session.query(OutboxMessage).count()
+
+    response = staff.post(f"/admin/emails/{failed.id}/resend", follow_redirects=True)
+
+    assert response.request.path == EMAILS
+    assert "L&#39;email va être renvoyé." in response.text
+    assert db.session.query(OutboxMessage).count() == before + 1
+
+
+def test_resend_of_an_email_with_a_scrubbed_payment_link_is_refused(staff):
+    old = email("SENT", body="Payez ici : https://cnc.example/pay/***")
+    before = db.session.query(OutboxMessage).count()
+
+    response = staff.post(f"/admin/emails/{old.id}/resend", follow_redirects=True)
+
+    assert 'class="alert alert-danger"' in response.text
+    assert "Cet e-mail contenait un lien de paiement qui n&#39;est plus conservé." in response.text
+    assert db.session.query(OutboxMessage).count() == before
+
+
+def test_resend_of_a_missing_email_is_not_found(staff):
+    assert staff.post("/admin/emails/999999/resend").status_code == 404
+
+
+def test_resend_does_not_answer_get(staff):
+    failed = email()
+
+    assert staff.get(f"/admin/emails/{failed.id}/resend").status_code == 405
+
+
+def test_payments_and_invoices_are_listed(staff):
+    team = UserFactory(role=Role.TEAM)
+    project = ProjectFactory(status="AWAITING_PAYMENT", final_price_cents=120000)
+    record_manual_payment(viewer(team), project.id, "CHEQUE", date.today(), "CHQ-7781")
+
+    payments = staff.get(PAYMENTS).text
+    invoices = staff.get(INVOICES).text
+
+    assert project.reference in payments and "CHQ-7781" in payments
+    assert "Chèque" in payments and "1\u202f200,00\u00a0€" in payments
+    assert project.reference in invoices
+    assert "1\u202f000,00\u00a0€" in invoices and "200,00\u00a0€" in invoices
+
+
+@pytest.mark.parametrize("url", [PAYMENTS, INVOICES, EMAILS])
+def test_records_are_read_only(staff, url):
+    base = url.removesuffix("list/")
+    for method, path in (("get", "add"), ("post", "add"), ("get", "edit/1"), ("post", "delete/1")):
+        assert getattr(staff, method)(base + path).status_code in (404, 405), path
+    assert staff.get(url, query_string={"psize_" + view_name(url): "101"}).status_code == 400
+
+
+def view_name(url: str) -> str:
+    return {
+        PAYMENTS: "PaymentAdminView",
+        INVOICES: "InvoiceAdminView",
+        EMAILS: "EmailMessageAdminView",
+    }[url]
+
+
+@pytest.mark.parametrize("role", [Role.ORG_MEMBER, Role.ORG_ADMIN])
+def test_organisation_users_get_403(client, role):
+    user = UserFactory(role=role)
+    failed_id = email().id
+    login(client, user.email)
+
+    for url in (EMAILS, PAYMENTS, INVOICES):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/admin/emails/{failed_id}/resend").status_code == 403
+    assert db.session.query(OutboxMessage).count() == 0
+
+
+def test_requested_services_are_listed_in_order(staff):
+    db.session.add_all(
+        [
+            RequestedService(name="Modélisation CAO", name_en="CAD modelling", position=2),
+            RequestedService(name="Programmation G-code", position=1),
+            RequestedService(name="Retouche", position=3, active=False),
+        ]
+    )
+    db.session.commit()
+
+    page = staff.get("/admin/services/list/").text
+
+    assert "Prestations" in page
+    assert page.index("Programmation G-code") < page.index("Modélisation CAO")
+    assert "CAD modelling" in page and ">Non</td>" in page
+    assert staff.get("/admin/services/add").status_code == 404
