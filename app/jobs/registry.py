@@ -4,12 +4,14 @@ from collections.abc import Callable
 from typing import Any
 
 from app.jobs.email import resend_email
+from app.jobs.invitation import send_invitation
 from app.jobs.notify import send_notification
 
 # Each handler takes the outbox message id and its decoded payload as keyword arguments.
 HANDLERS: dict[str, Callable[..., Any]] = {
     "send_notification": send_notification,
     "resend_email": resend_email,
+    "send_invitation": send_invitation,
 }
 
 

@@ -3,6 +3,7 @@
 from app.models.comment import Comment
 from app.models.file import DownloadRecord, FileKind, ProjectFile
 from app.models.history import EventKind, ProjectEvent
+from app.models.invitation import MemberInvitation
 from app.models.organisation import Organisation
 from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
 from app.models.payment import (
@@ -28,6 +29,7 @@ __all__ = [
     "EventKind",
     "FileKind",
     "Invoice",
+    "MemberInvitation",
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",

@@ -1,0 +1,68 @@
+"""Send an invitation email: the link with which a new member chooses their password."""
+
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.jobs.email import EmailNotSent, dedupe_key, deliver, render_email, settle_token
+from app.models import AppUser, EmailMessage, MemberInvitation
+from app.services.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+INVITATION_KIND = "invitation"
+
+
+def send_invitation(message_id: str, invitation_id: int, data: dict[str, Any]) -> None:
+    """Email the invited member their link once, whatever the retries; then forget the token.
+
+    :raise EmailNotSent: if the email failed; the job is retried.
+    """
+    invitation = db.session.get(MemberInvitation, invitation_id)
+    if invitation is None or invitation.accepted_at is not None:
+        log.info("Invitation %s is gone or used; no email sent", invitation_id)
+        settle_token(message_id)
+        return
+    email_id = _log_email(message_id, invitation, data["token"])
+    failed = deliver([email_id])
+    settle_token(message_id)
+    if failed:
+        raise EmailNotSent("the invitation email was not sent; it will be retried")
+
+
+def _log_email(message_id: str, invitation: MemberInvitation, token: str) -> int:
+    user = invitation.user
+    key = dedupe_key(message_id, user.email)
+    with transaction() as session:
+        email = session.scalar(select(EmailMessage).where(EmailMessage.dedupe_key == key))
+        if email is None:
+            inviter = session.get(AppUser, invitation.invited_by_id or 0)
+            base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+            rendered = render_email(
+                INVITATION_KIND,
+                user.language,
+                {
+                    "audience": "member",
+                    "inviter": (inviter.full_name or inviter.email) if inviter else "CNC Pulse",
+                    "organisation": user.organisation.name if user.organisation else "",
+                    "email": user.email,
+                    "url": f"{base}/invitation/{token}",
+                    "expires_at": invitation.expires_at,
+                },
+            )
+            email = EmailMessage(
+                dedupe_key=key,
+                outbox_id=message_id,
+                kind=INVITATION_KIND,
+                recipient=user.email,
+                language=user.language,
+                subject=rendered.subject[:300],
+                body_text=rendered.text,
+                body_html=rendered.html,
+            )
+            session.add(email)
+            session.flush()
+        return email.id

@@ -1,0 +1,181 @@
+"""The members of an organisation: invitations, deactivation, and their own settings."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from app.domain import policy
+from app.domain.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from app.domain.policy import Role, Viewer
+from app.extensions import db
+from app.jobs.outbox import queue_job
+from app.models import AppUser, MemberInvitation
+from app.models.base import utcnow
+from app.services.account import EMAIL_PATTERN, MIN_PASSWORD_LENGTH
+from app.services.notification import EMAIL_QUEUE
+from app.services.transaction import transaction
+
+INVITATION_JOB = "send_invitation"
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+def set_language(user_id: int, language: str) -> None:
+    """Choose the language of a user's interface and emails.
+
+    :raise Invalid: for a language the application does not offer.
+    :raise NotFound: if the user does not exist.
+    """
+    if language not in current_app.config["LANGUAGES"]:
+        raise Invalid(N_("Unknown language %(language)s."), language=language)
+    with transaction() as session:
+        user = session.get(AppUser, user_id)
+        if user is None:
+            raise NotFound(N_("User not found."))
+        user.language = language
+
+
+def members_of(viewer: Viewer, organisation_id: int) -> list[AppUser]:
+    """List the accounts of an organisation, active ones first.
+
+    :raise PermissionDenied: unless the viewer manages this organisation's members.
+    """
+    _require_manager(viewer, organisation_id)
+    statement = (
+        select(AppUser)
+        .where(AppUser.organisation_id == organisation_id)
+        .order_by(AppUser.active.desc(), AppUser.first_name, AppUser.last_name, AppUser.id)
+    )
+    return list(db.session.scalars(statement).unique())
+
+
+def invite_member(
+    viewer: Viewer, organisation_id: int, email: str, name: str, language: str = "fr"
+) -> MemberInvitation:
+    """Create an inactive member account and email them a link to choose their password.
+
+    :raise PermissionDenied: unless the viewer manages this organisation's members.
+    :raise Invalid: for a malformed email or an unknown language.
+    :raise Conflict: if an account already uses this email.
+    """
+    _require_manager(viewer, organisation_id)
+    email = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
+    if language not in current_app.config["LANGUAGES"]:
+        raise Invalid(N_("Unknown language %(language)s."), language=language)
+    first_name, _, last_name = ((name or "").strip() or email.split("@")[0]).partition(" ")
+    token = secrets.token_urlsafe(32)
+    with transaction() as session:
+        taken = session.scalar(
+            select(AppUser.id).where(
+                (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
+            )
+        )
+        if taken:
+            raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
+        user = AppUser(
+            username=email,
+            email=email,
+            first_name=first_name[:64],
+            last_name=last_name.strip()[:64],
+            # Nobody can log in before the invitation sets a real password.
+            active=False,
+            language=language,
+            organisation_id=organisation_id,
+            password=generate_password_hash(secrets.token_urlsafe(32)),
+        )
+        user.roles = [current_app.appbuilder.sm.find_role(Role.ORG_MEMBER.value)]
+        session.add(user)
+        session.flush()
+        now = utcnow()
+        invitation = MemberInvitation(
+            organisation_id=organisation_id,
+            user_id=user.id,
+            token_hash=token_hash(token),
+            invited_by_id=viewer.user_id,
+            created_at=now,
+            expires_at=now + INVITATION_VALIDITY,
+        )
+        session.add(invitation)
+        session.flush()
+        # The raw token travels in the outbox until its email is sent, then it is wiped.
+        queue_job(
+            session,
+            INVITATION_JOB,
+            {"invitation_id": invitation.id, "data": {"token": token}},
+            queue=EMAIL_QUEUE,
+        )
+    return invitation
+
+
+def find_invitation(token: str) -> MemberInvitation:
+    """Return the open invitation a link's token names.
+
+    :raise NotFound: for an unknown, used or expired token, all alike.
+    """
+    invitation = db.session.scalar(
+        select(MemberInvitation).where(MemberInvitation.token_hash == token_hash(token or ""))
+    )
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.expires_at <= utcnow()
+    ):
+        raise NotFound(N_("This invitation link is no longer valid. Ask for a new invitation."))
+    return invitation
+
+
+def accept_invitation(token: str, password: str) -> AppUser:
+    """Set the invited member's password and open their account; the link then stops working.
+
+    :raise NotFound: for an unknown, used or expired token.
+    :raise Invalid: for a password that is too short.
+    """
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
+    with transaction() as session:
+        invitation = find_invitation(token)
+        user = invitation.user
+        user.password = generate_password_hash(
+            password,
+            method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+            salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+        )
+        user.active = True
+        invitation.accepted_at = utcnow()
+        session.flush()
+    return user
+
+
+def deactivate_member(viewer: Viewer, organisation_id: int, user_id: int) -> None:
+    """Close a member's account: they can no longer log in nor receive emails.
+
+    :raise PermissionDenied: unless the viewer manages this organisation's members, or for
+        the viewer's own account.
+    :raise NotFound: if the user is not a member of this organisation.
+    """
+    _require_manager(viewer, organisation_id)
+    if user_id == viewer.user_id:
+        raise PermissionDenied(N_("You cannot deactivate your own account."))
+    with transaction() as session:
+        user = session.get(AppUser, user_id)
+        # Accounts are not tenant rows: the organisation is checked here.
+        if user is None or user.organisation_id != organisation_id:
+            raise NotFound(N_("User not found."))
+        user.active = False
+
+
+def token_hash(token: str) -> str:
+    """Return what is stored of a token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_manager(viewer: Viewer, organisation_id: int) -> None:
+    if not policy.can_manage_members(viewer, organisation_id):
+        raise PermissionDenied(N_("Only an organisation administrator can manage its members."))
