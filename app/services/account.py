@@ -4,6 +4,7 @@ import re
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from app.domain.errors import N_, Conflict, Invalid, NotFound
@@ -133,30 +134,62 @@ def create_user(
         raise Invalid(N_("CNC Pulse staff do not belong to an organisation."))
     if language not in current_app.config["LANGUAGES"]:
         raise Invalid(N_("Unknown language %(language)s."), language=language)
-    first_name, _, last_name = (name or email.split("@")[0]).strip().partition(" ")
-    security = current_app.appbuilder.sm
     with transaction() as session:
-        taken = session.scalar(
-            select(AppUser.id).where(
-                (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
-            )
-        )
-        if taken:
-            raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
-        user = AppUser(
-            username=email,
+        user = add_user(
+            session,
             email=email,
-            first_name=first_name[:64],
-            last_name=last_name[:64],
-            active=True,
-            language=language,
+            password=password,
+            role=role_enum,
             organisation_id=organisation.id if organisation else None,
-            password=generate_password_hash(
-                password,
-                method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-                salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
-            ),
+            name=name,
+            language=language,
+            active=True,
         )
-        user.roles = [security.find_role(role_enum.value)]
-        session.add(user)
+    return user
+
+
+def hash_password(password: str) -> str:
+    """Hash a password the way FAB's login checks it."""
+    return generate_password_hash(
+        password,
+        method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+    )
+
+
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    organisation_id: int | None,
+    name: str | None,
+    language: str,
+    active: bool,
+) -> AppUser:
+    """Add a checked account to the caller's transaction; the email is the login.
+
+    :raise Conflict: if an account already uses the email.
+    """
+    taken = session.scalar(
+        select(AppUser.id).where(
+            (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
+        )
+    )
+    if taken:
+        raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
+    first_name, _, last_name = ((name or "").strip() or email.split("@")[0]).partition(" ")
+    user = AppUser(
+        username=email,
+        email=email,
+        first_name=first_name[:64],
+        last_name=last_name.strip()[:64],
+        active=active,
+        language=language,
+        organisation_id=organisation_id,
+        password=hash_password(password),
+    )
+    user.roles = [current_app.appbuilder.sm.find_role(role.value)]
+    session.add(user)
     return user

@@ -5,17 +5,16 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import select
 
 from app.domain import policy
-from app.domain.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.policy import Role, Viewer
 from app.extensions import db
 from app.jobs.outbox import queue_job
 from app.models import AppUser, MemberInvitation
 from app.models.base import utcnow
-from app.services.account import EMAIL_PATTERN, MIN_PASSWORD_LENGTH
+from app.services.account import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, add_user, hash_password
 from app.services.notification import EMAIL_QUEUE
 from app.services.transaction import transaction
 
@@ -67,29 +66,19 @@ def invite_member(
         raise Invalid(N_("%(email)s is not a valid email address."), email=email)
     if language not in current_app.config["LANGUAGES"]:
         raise Invalid(N_("Unknown language %(language)s."), language=language)
-    first_name, _, last_name = ((name or "").strip() or email.split("@")[0]).partition(" ")
     token = secrets.token_urlsafe(32)
     with transaction() as session:
-        taken = session.scalar(
-            select(AppUser.id).where(
-                (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
-            )
-        )
-        if taken:
-            raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
-        user = AppUser(
-            username=email,
+        user = add_user(
+            session,
             email=email,
-            first_name=first_name[:64],
-            last_name=last_name.strip()[:64],
             # Nobody can log in before the invitation sets a real password.
-            active=False,
-            language=language,
+            password=secrets.token_urlsafe(32),
+            role=Role.ORG_MEMBER,
             organisation_id=organisation_id,
-            password=generate_password_hash(secrets.token_urlsafe(32)),
+            name=name,
+            language=language,
+            active=False,
         )
-        user.roles = [current_app.appbuilder.sm.find_role(Role.ORG_MEMBER.value)]
-        session.add(user)
         session.flush()
         now = utcnow()
         invitation = MemberInvitation(
@@ -142,11 +131,7 @@ def accept_invitation(token: str, password: str) -> AppUser:
     with transaction() as session:
         invitation = find_invitation(token)
         user = invitation.user
-        user.password = generate_password_hash(
-            password,
-            method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-            salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
-        )
+        user.password = hash_password(password)
         user.active = True
         invitation.accepted_at = utcnow()
         session.flush()
