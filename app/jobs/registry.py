@@ -6,12 +6,15 @@ from typing import Any
 from app.jobs.email import resend_email
 from app.jobs.invitation import send_invitation
 from app.jobs.notify import send_notification
+from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
 
 # Each handler takes the outbox message id and its decoded payload as keyword arguments.
 HANDLERS: dict[str, Callable[..., Any]] = {
     "send_notification": send_notification,
     "resend_email": resend_email,
     "send_invitation": send_invitation,
+    "process_stripe_event": process_stripe_event,
+    "expire_checkout_sessions": expire_checkout_sessions,
 }
 
 

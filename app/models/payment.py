@@ -149,6 +149,36 @@ class Invoice(TenantOwned, Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class CheckoutStatus(StrEnum):
+    OPEN = "OPEN"  # the client may pay on Stripe's page
+    COMPLETE = "COMPLETE"  # finished, the money not yet confirmed (a delayed method)
+    PAID = "PAID"  # the payment is recorded
+    FAILED = "FAILED"  # the delayed payment failed
+    EXPIRED = "EXPIRED"  # expired by Stripe, or by us when a newer one replaced it
+
+
+class CheckoutSession(TenantOwned, Model):
+    """A Stripe Checkout Session opened from a payment link: one per "Pay by card" click."""
+
+    __tablename__ = "stripe_checkout_session"
+    __table_args__ = (Index("ix_stripe_checkout_session_status", "status", "created_at"),)
+
+    # Stripe's id (cs_…).
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("project.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    payment_link_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("payment_link.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class StripeEvent(Model):
     """Each Stripe event id once: duplicates and replays stop here."""
 

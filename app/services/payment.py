@@ -72,6 +72,7 @@ def record_payment(
 
     :raise Invalid: if the project is not awaiting payment.
     """
+    from app.services.payment_link import queue_checkout_expiry
     from app.services.workflow import apply_transition, check_move
 
     if project.status_enum is not ProjectStatus.AWAITING_PAYMENT:
@@ -107,6 +108,8 @@ def record_payment(
     # Without a person behind it, a payment is Stripe's verified event.
     apply_transition(session, project, transition, viewer, system_name="Stripe")
     project.paid_at = paid_at
+    # Paid now, by card or by hand: no other Checkout Session may take the money twice.
+    queue_checkout_expiry(session, project)
     notify(session, Event.PAYMENT_RECEIVED, project.id, payment_id=payment.id)
     return payment
 

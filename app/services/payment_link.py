@@ -2,21 +2,30 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from app.domain import policy
+from app.domain.errors import N_, Invalid, PermissionDenied
 from app.domain.notifications import Event
+from app.domain.payment_access import LinkState, link_state
 from app.domain.policy import Viewer
-from app.domain.workflow import ProjectStatus
+from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
 from app.extensions import db
-from app.models import EventKind, PaymentLink, Project
+from app.jobs.outbox import queue_job
+from app.models import CheckoutSession, CheckoutStatus, EventKind, PaymentLink, Project
 from app.models.base import utcnow
 from app.services.common import load_project, record_event
 from app.services.notification import notify
+from app.services.settings import get_settings
 from app.services.transaction import transaction
+
+STRIPE_QUEUE = "stripe"
+EXPIRE_SESSIONS_JOB = "expire_checkout_sessions"
 
 TOKEN_BYTES = 32
 
@@ -55,14 +64,151 @@ def issue_payment_link(session: Session, project: Project, viewer: Viewer | None
 
 
 def revoke_active_links(session: Session, project: Project) -> int:
-    """Make every link of the project stop working now; return how many were active."""
+    """Make every link of the project stop working now; return how many were active.
+
+    Checkout Sessions still open on Stripe for them are closed by a job after commit, so the
+    client cannot pay through a revoked link.
+    """
     result = session.execute(
         update(PaymentLink)
         .where(PaymentLink.project_id == project.id, PaymentLink.revoked_at.is_(None))
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    queue_checkout_expiry(session, project)
     return result.rowcount or 0
+
+
+def queue_checkout_expiry(session: Session, project: Project) -> None:
+    """Queue the closing on Stripe of the project's open Checkout Sessions, if it has any."""
+    has_open = session.scalar(
+        select(
+            exists().where(
+                CheckoutSession.project_id == project.id,
+                CheckoutSession.status == CheckoutStatus.OPEN.value,
+            )
+        )
+    )
+    if has_open:
+        queue_job(
+            session,
+            EXPIRE_SESSIONS_JOB,
+            {"project_id": project.id},
+            queue=STRIPE_QUEUE,
+            project_id=project.id,
+        )
+
+
+def regenerate_payment_link(viewer: Viewer, project_id: int) -> PaymentLink:
+    """Issue a new link to the client, as a member of the team; the old one stops working now.
+
+    :raise PermissionDenied: for anyone but the team.
+    :raise NotFound: if the project does not exist.
+    :raise Invalid: if the project is not awaiting payment.
+    """
+    if not policy.can_change_status(viewer):
+        raise PermissionDenied(N_("Only the team can manage payment links."))
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        _require_payment_due(project)
+        return issue_payment_link(session, project, viewer)
+
+
+def remind_client(viewer: Viewer, project_id: int) -> PaymentLink:
+    """Email the client a reminder that the payment is due, as a member of the team.
+
+    The reminder carries no link (only the client's first email has it): a client who lost
+    that email needs a regenerated link.
+
+    :raise PermissionDenied: for anyone but the team.
+    :raise NotFound: if the project does not exist.
+    :raise Invalid: if the project is not awaiting payment, or its link no longer works or
+        has not reached the client yet.
+    """
+    if not policy.can_change_status(viewer):
+        raise PermissionDenied(N_("Only the team can manage payment links."))
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        _require_payment_due(project)
+        link = session.scalars(
+            select(PaymentLink)
+            .where(PaymentLink.project_id == project.id, PaymentLink.revoked_at.is_(None))
+            .order_by(PaymentLink.id.desc())
+        ).first()
+        if link is None or link.expires_at <= utcnow():
+            raise Invalid(
+                N_(
+                    "The payment link has expired or was revoked: regenerate it to send the "
+                    "client a new one."
+                )
+            )
+        if link.sent_at is None:
+            raise Invalid(
+                N_(
+                    "The payment link has not reached the client yet: wait for its email, or "
+                    "regenerate the link."
+                )
+            )
+        record_event(
+            session,
+            project,
+            viewer,
+            EventKind.PAYMENT_LINK,
+            details={"link": link.id, "action": "reminded"},
+        )
+        notify(session, Event.PAYMENT_LINK_EXPIRING, project.id, link_id=link.id)
+        return link
+
+
+def _require_payment_due(project: Project) -> None:
+    if project.status_enum not in PAYMENT_DUE_STATUSES:
+        raise Invalid(
+            N_("Only a project awaiting payment has a payment link; this one is %(status)s."),
+            status=project.status_enum.label,
+        )
+
+
+@dataclass(frozen=True)
+class ClientLink:
+    """A link that opens the client's page, with its project and what it opens."""
+
+    link: PaymentLink
+    project: Project
+    state: LinkState
+
+
+def open_client_link(token: str, session: Session | None = None) -> ClientLink | None:
+    """Return what a token opens for the client, or None when it opens nothing.
+
+    Unknown, revoked and expired tokens, and a paid project's link past its download period,
+    all give None: the client cannot tell them apart.
+    """
+    if not token or len(token) > 200:
+        return None
+    session = session or db.session
+    link = session.scalars(
+        select(PaymentLink).where(PaymentLink.token_hash == hash_token(token))
+    ).first()
+    if link is None:
+        return None
+    project = session.get(Project, link.project_id)
+    if project is None:
+        return None
+    state = describe_link(link, project)
+    return ClientLink(link, project, state) if state.opens_page else None
+
+
+def describe_link(link: PaymentLink, project: Project) -> LinkState:
+    """Say what a link opens now, for the team's view of it."""
+    paid = project.status_enum is ProjectStatus.PAID
+    return link_state(
+        now=utcnow(),
+        created_at=link.created_at,
+        expires_at=link.expires_at,
+        revoked_at=link.revoked_at,
+        paid_at=(project.paid_at or utcnow()) if paid else None,
+        download_days=get_settings().download_access_days,
+    )
 
 
 def mark_payment_link_sent(link_id: int) -> None:

@@ -37,6 +37,8 @@ _DETAILED_EVENT_LABELS = {
     (EventKind.FILE_ADDED.value, "DELIVERABLE"): N_("Deliverable added"),
     (EventKind.FILE_REMOVED.value, "DELIVERABLE"): N_("Deliverable removed"),
     (EventKind.PAYMENT_LINK.value, "issued"): N_("Payment link issued"),
+    (EventKind.PAYMENT_LINK.value, "reminded"): N_("Payment reminder sent"),
+    (EventKind.PAYMENT.value, "refunded"): N_("Refund recorded"),
 }
 
 # The project fields an edit can change, as the history names them.

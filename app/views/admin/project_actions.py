@@ -8,7 +8,17 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -19,13 +29,16 @@ from app.domain.policy import Viewer
 from app.extensions import db
 from app.models import FileKind
 from app.security import current_viewer
+from app.services.client_page import staff_invoice
 from app.services.comment import add_comment
 from app.services.common import load_project
 from app.services.file import Upload, add_files, open_file, remove_file
 from app.services.payment import record_manual_payment
+from app.services.payment_link import regenerate_payment_link, remind_client
 from app.services.project import delete_project, set_prices, set_priority
 from app.services.workflow import change_status
 from app.views.errors import flash_error
+from app.views.formatting import language as interface_language
 
 ActionResult = WerkzeugResponse | Response
 
@@ -96,6 +109,9 @@ class ProjectActionsAdminView(BaseView):
         "remove": "change",
         "comment": "change",
         "payment": "change",
+        "regenerate_link": "change",
+        "remind": "change",
+        "invoice": "download",
         "confirm_delete": "delete",
         "delete": "delete",
         "download": "download",
@@ -196,6 +212,36 @@ class ProjectActionsAdminView(BaseView):
             )
 
         return _run(pk, record, N_("Payment recorded; the invoice is issued."))
+
+    @expose("/<int:pk>/payment-link", methods=["POST"])
+    @has_access
+    def regenerate_link(self, pk: int) -> ActionResult:
+        """Send the client a new payment link; the old one stops working at once."""
+        return _run(
+            pk,
+            lambda viewer: regenerate_payment_link(viewer, pk),
+            N_("A new payment link is on its way to the client; the old one no longer works."),
+        )
+
+    @expose("/<int:pk>/payment-link/remind", methods=["POST"])
+    @has_access
+    def remind(self, pk: int) -> ActionResult:
+        """Email the client a reminder that the payment is due."""
+        return _run(
+            pk, lambda viewer: remind_client(viewer, pk), N_("The client is being reminded.")
+        )
+
+    @expose("/<int:pk>/invoice")
+    @has_access
+    def invoice(self, pk: int) -> Any:
+        """Show the project's invoice as a printable page."""
+        try:
+            found = staff_invoice(_viewer(), pk)
+        except NotFound:
+            abort(404)
+        except DomainError:
+            abort(403)
+        return render_template("public/invoice.html", invoice=found, lang=interface_language())
 
     @expose("/<int:pk>/delete")
     @has_access

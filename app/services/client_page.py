@@ -1,0 +1,164 @@
+"""What the client reads through the payment link: the summary, the deliverables, the invoice."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.domain import policy
+from app.domain.errors import N_, NotFound, PermissionDenied
+from app.domain.payment_access import LinkState
+from app.domain.policy import Viewer
+from app.domain.workflow import ProjectStatus
+from app.extensions import db
+from app.models import DownloadRecord, FileKind, Invoice, Payment, ProjectFile
+from app.models.base import utcnow
+from app.services.common import load_project
+from app.services.payment_link import ClientLink, open_client_link
+from app.services.settings import get_settings
+from app.services.stripe_gateway import card_payments_enabled
+from app.services.transaction import transaction
+
+LINK_NOT_VALID = N_("This payment link is not valid.")
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    """Everything the client's page shows; nothing the client may not read."""
+
+    opened: ClientLink
+    organisation_name: str
+    deliverables: list[ProjectFile]
+    can_pay: bool
+    card_payments: bool
+    can_download: bool
+    invoice: Invoice | None
+    downloads_until: datetime | None
+
+
+def client_page(token: str) -> ClientPage:
+    """Gather the page a token opens.
+
+    :raise NotFound: for an unknown, revoked or expired token, all alike.
+    """
+    opened = _open(token)
+    project = opened.project
+    status = project.status_enum
+    deliverables = (
+        list(
+            db.session.scalars(
+                select(ProjectFile)
+                .where(
+                    ProjectFile.project_id == project.id,
+                    ProjectFile.kind == FileKind.DELIVERABLE.value,
+                )
+                .order_by(ProjectFile.original_name, ProjectFile.id)
+            )
+        )
+        if policy.client_can_list_deliverables(status)
+        else []
+    )
+    downloads = opened.state is LinkState.DOWNLOADS and policy.client_can_download_deliverables(
+        status
+    )
+    until = None
+    if downloads:
+        opened_at = max(project.paid_at or opened.link.created_at, opened.link.created_at)
+        until = opened_at + timedelta(days=get_settings().download_access_days)
+    return ClientPage(
+        opened=opened,
+        organisation_name=project.organisation.name,
+        deliverables=deliverables,
+        can_pay=opened.state is LinkState.ACTIVE and status is ProjectStatus.AWAITING_PAYMENT,
+        card_payments=card_payments_enabled(),
+        can_download=downloads,
+        invoice=_invoice_of(project.id) if downloads else None,
+        downloads_until=until,
+    )
+
+
+def open_client_download(
+    token: str, file_id: int, remote_addr: str | None, user_agent: str | None
+) -> tuple[ProjectFile, BinaryIO]:
+    """Open a deliverable for the client of a paid project, and record the download.
+
+    :raise NotFound: for a token that opens no downloads, or a file that is not one of the
+        project's deliverables.
+    """
+    with transaction() as session:
+        opened = open_client_link(token, session)
+        if (
+            opened is None
+            or opened.state is not LinkState.DOWNLOADS
+            or not policy.client_can_download_deliverables(opened.project.status_enum)
+        ):
+            raise NotFound(LINK_NOT_VALID)
+        stored = session.scalars(
+            select(ProjectFile).where(
+                ProjectFile.id == file_id,
+                ProjectFile.project_id == opened.project.id,
+                ProjectFile.kind == FileKind.DELIVERABLE.value,
+            )
+        ).first()
+        if stored is None:
+            raise NotFound(N_("File not found."))
+        stream = current_app.extensions["storage"].open(stored.storage_key)
+        session.add(
+            DownloadRecord(
+                organisation_id=opened.project.organisation_id,
+                project_id=opened.project.id,
+                file_id=stored.id,
+                payment_link_id=opened.link.id,
+                file_name=stored.original_name,
+                remote_addr=(remote_addr or "")[:64] or None,
+                user_agent=(user_agent or "")[:255] or None,
+                downloaded_at=utcnow(),
+            )
+        )
+    return stored, stream
+
+
+def client_invoice(token: str) -> Invoice:
+    """Return the invoice of a paid project, for the client holding its link.
+
+    :raise NotFound: for a token that opens no downloads, or a project without an invoice.
+    """
+    opened = _open(token)
+    invoice = _invoice_of(opened.project.id) if opened.state is LinkState.DOWNLOADS else None
+    if invoice is None:
+        raise NotFound(N_("Invoice not found."))
+    return invoice
+
+
+def _open(token: str) -> ClientLink:
+    opened = open_client_link(token)
+    if opened is None:
+        raise NotFound(LINK_NOT_VALID)
+    return opened
+
+
+def _invoice_of(project_id: int) -> Invoice | None:
+    """Return the invoice of the project's latest payment."""
+    return db.session.scalars(
+        select(Invoice)
+        .join(Payment, Payment.id == Invoice.payment_id)
+        .where(Invoice.project_id == project_id)
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    ).first()
+
+
+def staff_invoice(viewer: Viewer, project_id: int) -> Invoice:
+    """Return the invoice of a project, for the team.
+
+    :raise PermissionDenied: for anyone but the team.
+    :raise NotFound: if the project does not exist or has no invoice.
+    """
+    if not viewer.is_staff:
+        raise PermissionDenied(N_("Only the team can open invoices here."))
+    load_project(db.session, viewer, project_id)
+    invoice = _invoice_of(project_id)
+    if invoice is None:
+        raise NotFound(N_("Invoice not found."))
+    return invoice

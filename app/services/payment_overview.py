@@ -1,0 +1,56 @@
+"""The team's view of a project's money: its links, card sessions, payments, refunds, invoices."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.domain.payment_access import LinkState
+from app.extensions import db
+from app.models import CheckoutSession, Invoice, Payment, PaymentLink, Project
+from app.services.payment_link import describe_link
+from app.services.stripe_gateway import card_payments_enabled
+
+
+@dataclass(frozen=True)
+class LinkLine:
+    link: PaymentLink
+    state: LinkState
+
+
+@dataclass(frozen=True)
+class PaymentOverview:
+    links: list[LinkLine]
+    sessions: list[CheckoutSession]
+    payments: list[Payment]
+    invoices: dict[int, Invoice]
+    card_payments: bool
+
+    @property
+    def current_link(self) -> LinkLine | None:
+        return self.links[0] if self.links else None
+
+
+def payment_overview(project: Project) -> PaymentOverview:
+    """Gather the money side of a project the viewer was allowed to load, newest first."""
+    links = db.session.scalars(
+        select(PaymentLink)
+        .where(PaymentLink.project_id == project.id)
+        .order_by(PaymentLink.id.desc())
+    ).all()
+    payments = db.session.scalars(
+        select(Payment).where(Payment.project_id == project.id).order_by(Payment.id.desc())
+    ).all()
+    invoices = db.session.scalars(select(Invoice).where(Invoice.project_id == project.id)).all()
+    sessions = db.session.scalars(
+        select(CheckoutSession)
+        .where(CheckoutSession.project_id == project.id)
+        .order_by(CheckoutSession.created_at.desc())
+        .limit(10)
+    ).all()
+    return PaymentOverview(
+        links=[LinkLine(link, describe_link(link, project)) for link in links],
+        sessions=list(sessions),
+        payments=list(payments),
+        invoices={invoice.payment_id: invoice for invoice in invoices},
+        card_payments=card_payments_enabled(),
+    )

@@ -1,0 +1,152 @@
+"""Stripe's events: verified and stored once when they arrive, handled by a job afterwards."""
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.domain.errors import N_, Invalid
+from app.jobs.outbox import queue_job
+from app.models import EventKind, Payment, PaymentStatus, Project, Refund, StripeEvent
+from app.models.base import utcnow
+from app.services.checkout import apply_session_state
+from app.services.common import record_event
+from app.services.payment_link import STRIPE_QUEUE
+from app.services.stripe_gateway import BadSignatureError, verify_event
+from app.services.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+PROCESS_EVENT_JOB = "process_stripe_event"
+SESSION_EVENTS = {
+    "checkout.session.completed": False,
+    "checkout.session.async_payment_succeeded": False,
+    "checkout.session.async_payment_failed": True,
+    "checkout.session.expired": False,
+}
+REFUND_EVENT = "charge.refunded"
+
+
+def receive_stripe_event(payload: bytes, signature: str | None) -> bool:
+    """Check a posted event's signature on its raw body, store it once and queue its handling.
+
+    Return False for an event already received (a retry or a replay): nothing is queued.
+
+    :raise Invalid: for a bad signature or a stale timestamp; nothing is written.
+    """
+    try:
+        event = verify_event(payload, signature)
+    except BadSignatureError as error:
+        log.warning("Stripe webhook refused: %s", error)
+        raise Invalid(N_("The Stripe signature is not valid.")) from None
+    with transaction() as session:
+        dialect = session.get_bind().dialect.name
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+        stored = session.scalar(
+            insert(StripeEvent)
+            .values(
+                id=str(event["id"])[:255],
+                type=str(event["type"])[:100],
+                payload=payload.decode("utf-8"),
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(StripeEvent.id)
+        )
+        if stored is None:
+            return False
+        queue_job(session, PROCESS_EVENT_JOB, {"event_id": stored}, queue=STRIPE_QUEUE)
+        return True
+
+
+def handle_stripe_event(event_id: str) -> None:
+    """Act on a stored event once: settle, fail or expire a session, or record a refund.
+
+    Whatever the order the events come in, a session's state only moves forward and a
+    session pays its project once. Why an event changed nothing it should have is kept on it.
+    """
+    with transaction() as session:
+        stored = session.scalars(
+            select(StripeEvent).where(StripeEvent.id == event_id).with_for_update()
+        ).first()
+        if stored is None or stored.processed_at is not None:
+            return
+        event = json.loads(stored.payload)
+        found = ((event.get("data") or {}).get("object")) or {}
+        if stored.type in SESSION_EVENTS:
+            stored.error = apply_session_state(
+                session, found, source=f"event {stored.id}", failed=SESSION_EVENTS[stored.type]
+            )
+        elif stored.type == REFUND_EVENT:
+            stored.error = record_stripe_refund(session, found)
+        stored.processed_at = utcnow()
+
+
+def record_stripe_refund(session: Session, charge: dict[str, Any]) -> str | None:
+    """Record what a refunded charge gave back; return why nothing was recorded, if so.
+
+    Stripe reports the charge's refunded total: what exceeds the refunds already recorded is
+    one more refund, so replays and out-of-order events record nothing twice.
+    """
+    intent = charge.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    payment = session.scalars(
+        select(Payment).where(Payment.stripe_payment_intent_id == str(intent)).with_for_update()
+    ).first()
+    if payment is None:
+        reason = f"refund of charge {charge.get('id')} for an unknown payment ({intent})"
+        log.error("No refund recorded: %s", reason)
+        return reason
+    recorded = {refund.stripe_refund_id: refund.amount_cents for refund in payment.refunds}
+    total = sum(recorded.values())
+    listed = ((charge.get("refunds") or {}).get("data")) or []
+    new_refunds: list[Refund] = []
+    for each in listed:
+        if each.get("id") in recorded or each.get("status") in ("failed", "canceled"):
+            continue
+        new_refunds.append(_refund(payment, int(each.get("amount") or 0), each))
+        total += int(each.get("amount") or 0)
+    refunded = int(charge.get("amount_refunded") or 0)
+    if refunded > total:
+        new_refunds.append(_refund(payment, refunded - total, None))
+        total = refunded
+    if not new_refunds:
+        return None
+    session.add_all(new_refunds)
+    payment.refunded_cents = min(total, payment.amount_cents)
+    payment.status = (
+        PaymentStatus.REFUNDED.value
+        if payment.refunded_cents >= payment.amount_cents
+        else PaymentStatus.PARTIALLY_REFUNDED.value
+    )
+    project = session.get(Project, payment.project_id) if payment.project_id else None
+    if project is not None:
+        record_event(
+            session,
+            project,
+            None,
+            EventKind.PAYMENT,
+            details={
+                "action": "refunded",
+                "amount_cents": sum(refund.amount_cents for refund in new_refunds),
+                "currency": payment.currency,
+            },
+            system_name="Stripe",
+        )
+    log.info("Refund of %s cents recorded on payment %s", refunded, payment.id)
+    return None
+
+
+def _refund(payment: Payment, amount: int, listed: dict[str, Any] | None) -> Refund:
+    return Refund(
+        organisation_id=payment.organisation_id,
+        payment_id=payment.id,
+        amount_cents=amount,
+        stripe_refund_id=str(listed["id"]) if listed and listed.get("id") else None,
+        reason=str(listed.get("reason")) if listed and listed.get("reason") else None,
+        created_at=utcnow(),
+    )

@@ -1,0 +1,109 @@
+"""The client's page behind the link: what it shows before payment, and to whom it shows nothing."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import CheckoutSession, PaymentLink, StripeEvent
+from app.models.base import utcnow
+from app.services.payment_link import hash_token
+from tests.conftest import make_app
+from tests.payments.conftest import payable_project, stripe_settings
+
+NOT_VALID_FR = "Ce lien ne fonctionne plus"
+
+
+def test_the_page_shows_the_project_and_deliverables_without_download_links(cast, client):
+    payable = payable_project(cast, title="Bride de serrage", description="Aluminium 6061.")
+
+    response = client.get(f"/pay/{payable.token}", headers={"Accept-Language": "fr-FR,fr"})
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Atelier Dupont" in body and "Bride de serrage" in body and "Aluminium 6061." in body
+    assert "1\u202f240,00\u00a0€" in body or "1 240,00" in body
+    assert "bride.nc" in body and "1,0\u00a0Ko" in body
+    assert f"/pay/{payable.token}/files/" not in body
+    assert "Payer par carte" in body
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_page_follows_the_browser_or_the_language_switch(cast, client):
+    payable = payable_project(cast)
+
+    english = client.get(f"/pay/{payable.token}", headers={"Accept-Language": "en-GB,en"})
+    switched = client.get(f"/pay/{payable.token}?lang=fr", headers={"Accept-Language": "en"})
+
+    assert "Pay by card" in english.get_data(as_text=True)
+    assert "€1,240.00" in english.get_data(as_text=True)
+    assert "Payer par carte" in switched.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("case", ["unknown", "revoked", "expired"])
+def test_unknown_revoked_and_expired_links_get_the_same_page(cast, client, case):
+    payable = payable_project(cast)
+    token = payable.token
+    link = db.session.get(PaymentLink, payable.link_id)
+    if case == "unknown":
+        token = "pas-un-vrai-jeton"
+    elif case == "revoked":
+        link.revoked_at = utcnow()
+    else:
+        link.created_at = utcnow() - timedelta(days=8)
+        link.expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+
+    response = client.get(f"/pay/{token}", headers={"Accept-Language": "fr"})
+    checkout = client.post(f"/pay/{token}/checkout", headers={"Accept-Language": "fr"})
+
+    assert response.status_code == checkout.status_code == 404
+    body = response.get_data(as_text=True)
+    assert NOT_VALID_FR in body and "Atelier Dupont" not in body
+    assert response.headers["Cache-Control"] == "no-store"
+    reference = db.session.get(PaymentLink, payable.link_id)
+    assert reference.token_hash == hash_token(payable.token)
+    assert db.session.scalar(select(func.count(CheckoutSession.id))) == 0
+
+
+def test_without_stripe_keys_the_page_says_to_contact_the_team(cast, client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", None)
+    payable = payable_project(cast)
+
+    page = client.get(f"/pay/{payable.token}?lang=en")
+    refused = client.post(f"/pay/{payable.token}/checkout", data={"lang": "en"})
+
+    assert "Card payment is not available. Please contact the team" in page.text
+    assert "Pay by card" not in page.text
+    assert refused.status_code == 409
+    assert "Card payment is not available" in refused.text
+    assert db.session.scalar(select(func.count(CheckoutSession.id))) == 0
+    assert db.session.scalar(select(func.count(StripeEvent.id))) == 0
+
+
+def test_the_page_is_rate_limited(cast, database_url, storage_dir, stripe_standin):
+    from app.extensions import limiter
+
+    payable = payable_project(cast)
+    limited = make_app(
+        database_url,
+        storage_dir,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        **stripe_settings(stripe_standin),
+    )
+    try:
+        client = limited.test_client()
+        codes = [client.get(f"/pay/{payable.token}").status_code for _ in range(61)]
+        guesses = [client.get(f"/pay/guess-{n}").status_code for n in range(2)]
+    finally:
+        limiter.reset()
+        # The limiter is one object for every app of the run: leave it as the others expect.
+        limiter.enabled = False
+        with limited.app_context():
+            db.engine.dispose()
+    assert codes[:60] == [200] * 60
+    assert codes[60] == 429
+    assert guesses == [429, 429]
