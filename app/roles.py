@@ -1,7 +1,8 @@
 """What each role of ours may reach, as FAB built-in roles (regexes on view and permission names).
 
 Naming carries the rule: back-office views end in ``AdminView``/``AdminApi``, portal views in
-``PortalView``/``PortalApi``. Admin is FAB's admin role and reaches everything.
+``PortalView``/``PortalApi``, and APIs both serve in ``SharedApi`` (their endpoints and the
+services decide what each one sees). Admin is FAB's admin role and reaches everything.
 """
 
 _ACCOUNT = [r"^(UserInfoEditView|ResetMyPasswordView)$", r".*"]
@@ -11,12 +12,13 @@ STAFF_PERMISSIONS = [
     [r"^(?!OrganisationAdminView$).*AdminView$", r".*"],
     [r"^OrganisationAdminView$", r"^can_list$"],
     [r".*AdminApi$", r".*"],
+    [r".*SharedApi$", r".*"],
     [r"^OpenApi$", r"^can_get$"],
     [r"^SwaggerView$", r"^can_show$"],
     _ACCOUNT,
     [
         r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord"
-        r"|Paiements|Factures|Journal des emails|Prestations)$",
+        r"|Paiements|Factures|Journal des emails|Prestations|Exports comptables)$",
         r"^menu_access$",
     ],
 ]
@@ -24,6 +26,7 @@ STAFF_PERMISSIONS = [
 ORGANISATION_PERMISSIONS = [
     [r".*PortalView$", r".*"],
     [r".*PortalApi$", r".*"],
+    [r".*SharedApi$", r".*"],
     _ACCOUNT,
     [r"^(Mes projets|Portail)$", r"^menu_access$"],
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.domain.errors import N_, PermissionDenied
+from app.domain.policy import Viewer
 from app.models.base import TenantOwned
 
 TENANT_KEY = "tenant_organisation_id"
@@ -69,15 +70,27 @@ NO_ORGANISATION = -1
 
 
 def scope_request() -> None:
-    """Scope this request's session to the organisation of an organisation user; staff see all."""
+    """Scope this request's session to the organisation of an organisation user; staff see all.
+
+    An API call carrying a token has no logged-in user yet when this runs (FAB checks the token
+    in each endpoint), so the token is checked here first. A token that does not check out scopes
+    the request to nothing at all; the endpoint then refuses it.
+    """
     from app.extensions import db
     from app.security import current_viewer
 
-    viewer = current_viewer()
+    if _bears_api_token() and not _load_token_identity():
+        set_tenant(db.session, NO_ORGANISATION)
+        return
+    scope_viewer(db.session, current_viewer())
+
+
+def scope_viewer(session: Session, viewer: Viewer | None) -> None:
+    """Scope ``session`` to what ``viewer`` may see: their organisation, or everything for staff."""
     if viewer is not None and viewer.is_org_user:
-        set_tenant(db.session, viewer.organisation_id or NO_ORGANISATION)
+        set_tenant(session, viewer.organisation_id or NO_ORGANISATION)
     else:
-        set_tenant(db.session, None)
+        set_tenant(session, None)
 
 
 def unscope_request(error: BaseException | None = None) -> None:
@@ -85,3 +98,26 @@ def unscope_request(error: BaseException | None = None) -> None:
     from app.extensions import db
 
     set_tenant(db.session, None)
+
+
+def _bears_api_token() -> bool:
+    from flask import request
+    from flask_login import current_user
+
+    return (
+        request.path.startswith("/api/")
+        and request.headers.get("Authorization", "").startswith("Bearer ")
+        and not current_user.is_authenticated
+    )
+
+
+def _load_token_identity() -> bool:
+    """Check the request's JWT, which sets ``g.user`` (FAB's user loader); False if it fails."""
+    from flask_jwt_extended import verify_jwt_in_request
+    from flask_jwt_extended.exceptions import JWTExtendedException
+    from jwt.exceptions import PyJWTError
+
+    try:
+        return verify_jwt_in_request(optional=True) is not None
+    except (JWTExtendedException, PyJWTError):
+        return False

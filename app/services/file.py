@@ -147,6 +147,21 @@ def open_file(viewer: Viewer, project_id: int, file_id: int) -> tuple[ProjectFil
     return stored, current_app.extensions["storage"].open(stored.storage_key)
 
 
+def files_for(viewer: Viewer, project_id: int) -> list[ProjectFile]:
+    """Return the project's files the viewer may read, oldest first.
+
+    Deliverables are left out for an organisation user until the project is COMPLETED.
+
+    :raise NotFound: if the viewer cannot see the project.
+    """
+    session = db.session
+    project = load_project(session, viewer, project_id)
+    statement = select(ProjectFile).where(ProjectFile.project_id == project.id)
+    if not policy.can_read_deliverables(viewer, project.organisation_id, project.status_enum):
+        statement = statement.where(ProjectFile.kind == FileKind.PROJECT.value)
+    return list(session.scalars(statement.order_by(ProjectFile.uploaded_at, ProjectFile.id)))
+
+
 def safe_display_name(filename: str | None) -> str:
     """Keep a filename fit for display and for a download header; it is never used as a path."""
     name = unicodedata.normalize("NFC", filename or "")

@@ -34,6 +34,8 @@ EDITABLE_FIELDS = frozenset(
     }
 )
 TEAM_ONLY_FIELDS = frozenset({"status", "priority", "estimated_price_cents", "final_price_cents"})
+# What update_project changes besides the details, for the team only.
+PRICED_FIELDS = frozenset({"priority", "estimated_price_cents", "final_price_cents"})
 LANGUAGES = ("fr", "en")
 _LIMITS = {
     "client_name": 200,
@@ -119,33 +121,74 @@ def edit_project(viewer: Viewer, project_id: int, changes: Mapping[str, object])
     :raise PermissionDenied: for a field that cannot be edited, or a CANCELLED project.
     :raise Invalid: for a malformed value.
     """
-    unknown = set(changes) - EDITABLE_FIELDS
+    _refuse_unknown(changes, EDITABLE_FIELDS)
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        _apply_edits(session, viewer, project, changes)
+    return project
+
+
+def update_project(viewer: Viewer, project_id: int, changes: Mapping[str, object]) -> Project:
+    """Change a project's details, priority and prices at once: all of it, or nothing.
+
+    Priority and prices are the team's: an organisation user naming them is refused, not
+    ignored. Status has its own use case (``change_status``) and is refused here.
+
+    :raise PermissionDenied: for a field the viewer cannot change, or a CANCELLED project.
+    :raise Invalid: for a malformed value.
+    """
+    _refuse_unknown(changes, EDITABLE_FIELDS | PRICED_FIELDS)
+    priority = _priority(changes["priority"]) if "priority" in changes else None
+    estimated = changes.get("estimated_price_cents")
+    final = changes.get("final_price_cents")
+    _check_prices(estimated, final)
+    with transaction() as session:
+        # Loaded first: a project the viewer cannot see is not found, whatever they ask of it.
+        project = load_project(session, viewer, project_id, lock=True)
+        if "priority" in changes and not policy.can_set_priority(viewer):
+            raise PermissionDenied(N_("Only the team can set the priority."))
+        if PRICED_FIELDS.intersection(changes) - {"priority"} and not policy.can_set_prices(viewer):
+            raise PermissionDenied(N_("Only the team can set prices."))
+        details = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS}
+        if details:
+            _apply_edits(session, viewer, project, details)
+        if priority is not None:
+            _apply_priority(session, viewer, project, priority)
+        if estimated is not None or final is not None:
+            _apply_prices(session, viewer, project, estimated, final)  # type: ignore[arg-type]
+    return project
+
+
+def _refuse_unknown(changes: Mapping[str, object], allowed: frozenset[str]) -> None:
+    unknown = set(changes) - allowed
     if unknown:
         raise PermissionDenied(
             N_("These fields cannot be changed here: %(fields)s."),
             fields=", ".join(sorted(unknown)),
         )
-    with transaction() as session:
-        project = load_project(session, viewer, project_id, lock=True)
-        if not policy.can_edit_project(viewer, project.organisation_id, project.status_enum):
-            raise PermissionDenied(N_("A cancelled project can no longer be changed."))
-        values = _clean({k: v for k, v in changes.items() if k != "service_ids"}, creating=False)
-        changed: dict[str, object] = {}
-        for name, value in values.items():
-            if getattr(project, name) != value:
-                changed[name] = {"from": getattr(project, name), "to": value}
-                setattr(project, name, value)
-        if "service_ids" in changes:
-            services = _services(session, changes["service_ids"])  # type: ignore[arg-type]
-            before = sorted(s.name for s in project.services)
-            after = sorted(s.name for s in services)
-            if before != after:
-                project.services = services
-                changed["services"] = {"from": before, "to": after}
-        if changed:
-            project.updated_at = utcnow()
-            record_event(session, project, viewer, EventKind.EDITED, details=changed)
-    return project
+
+
+def _apply_edits(
+    session: Session, viewer: Viewer, project: Project, changes: Mapping[str, object]
+) -> None:
+    if not policy.can_edit_project(viewer, project.organisation_id, project.status_enum):
+        raise PermissionDenied(N_("A cancelled project can no longer be changed."))
+    values = _clean({k: v for k, v in changes.items() if k != "service_ids"}, creating=False)
+    changed: dict[str, object] = {}
+    for name, value in values.items():
+        if getattr(project, name) != value:
+            changed[name] = {"from": getattr(project, name), "to": value}
+            setattr(project, name, value)
+    if "service_ids" in changes:
+        services = _services(session, changes["service_ids"])
+        before = sorted(s.name for s in project.services)
+        after = sorted(s.name for s in services)
+        if before != after:
+            project.services = services
+            changed["services"] = {"from": before, "to": after}
+    if changed:
+        project.updated_at = utcnow()
+        record_event(session, project, viewer, EventKind.EDITED, details=changed)
 
 
 def delete_project(viewer: Viewer, project_id: int, *, confirmed: bool) -> None:
@@ -178,24 +221,32 @@ def set_priority(viewer: Viewer, project_id: int, priority: str) -> Project:
     """
     if not policy.can_set_priority(viewer):
         raise PermissionDenied(N_("Only the team can set the priority."))
-    try:
-        new = Priority(priority)
-    except ValueError:
-        raise Invalid(N_("Unknown priority %(priority)s."), priority=priority) from None
+    new = _priority(priority)
     with transaction() as session:
         project = load_project(session, viewer, project_id, lock=True)
-        _refuse_if_cancelled(project)
-        if project.priority != new.value:
-            record_event(
-                session,
-                project,
-                viewer,
-                EventKind.PRIORITY,
-                details={"from": project.priority, "to": new.value},
-            )
-            project.priority = new.value
-            project.updated_at = utcnow()
+        _apply_priority(session, viewer, project, new)
     return project
+
+
+def _priority(value: object) -> Priority:
+    try:
+        return Priority(value)
+    except ValueError:
+        raise Invalid(N_("Unknown priority %(priority)s."), priority=value) from None
+
+
+def _apply_priority(session: Session, viewer: Viewer, project: Project, new: Priority) -> None:
+    _refuse_if_cancelled(project)
+    if project.priority != new.value:
+        record_event(
+            session,
+            project,
+            viewer,
+            EventKind.PRIORITY,
+            details={"from": project.priority, "to": new.value},
+        )
+        project.priority = new.value
+        project.updated_at = utcnow()
 
 
 # Once the client has a payment link for an amount, that amount must not move under it.
@@ -223,30 +274,44 @@ def set_prices(
     """
     if not policy.can_set_prices(viewer):
         raise PermissionDenied(N_("Only the team can set prices."))
-    for cents in (estimated_price_cents, final_price_cents):
+    _check_prices(estimated_price_cents, final_price_cents)
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        _apply_prices(session, viewer, project, estimated_price_cents, final_price_cents)
+    return project
+
+
+def _check_prices(*prices: object) -> None:
+    for cents in prices:
         if cents is not None and (
             not isinstance(cents, int) or isinstance(cents, bool) or cents < 0
         ):
             raise Invalid(N_("A price must be a positive amount."))
-    with transaction() as session:
-        project = load_project(session, viewer, project_id, lock=True)
-        if project.status_enum in PRICE_FROZEN_STATUSES:
-            raise Invalid(
-                N_("Prices cannot change once a project is %(status)s."),
-                status=project.status_enum.label,
-            )
-        changed: dict[str, object] = {}
-        for name, cents in (
-            ("estimated_price_cents", estimated_price_cents),
-            ("final_price_cents", final_price_cents),
-        ):
-            if cents is not None and getattr(project, name) != cents:
-                changed[name] = {"from": getattr(project, name), "to": cents}
-                setattr(project, name, cents)
-        if changed:
-            project.updated_at = utcnow()
-            record_event(session, project, viewer, EventKind.PRICES, details=changed)
-    return project
+
+
+def _apply_prices(
+    session: Session,
+    viewer: Viewer,
+    project: Project,
+    estimated_price_cents: int | None,
+    final_price_cents: int | None,
+) -> None:
+    if project.status_enum in PRICE_FROZEN_STATUSES:
+        raise Invalid(
+            N_("Prices cannot change once a project is %(status)s."),
+            status=project.status_enum.label,
+        )
+    changed: dict[str, object] = {}
+    for name, cents in (
+        ("estimated_price_cents", estimated_price_cents),
+        ("final_price_cents", final_price_cents),
+    ):
+        if cents is not None and getattr(project, name) != cents:
+            changed[name] = {"from": getattr(project, name), "to": cents}
+            setattr(project, name, cents)
+    if changed:
+        project.updated_at = utcnow()
+        record_event(session, project, viewer, EventKind.PRICES, details=changed)
 
 
 def _refuse_if_cancelled(project: Project) -> None:

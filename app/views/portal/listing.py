@@ -1,19 +1,20 @@
 """The portal's project list: search, status filter, sort by creation date, bounded pages."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import abort
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
-from app.domain.workflow import ProjectStatus
+from app.domain.errors import Invalid
 from app.extensions import db
 from app.models import Project
-from app.services.dashboard import COUNTER_GROUPS, RowCounts, row_counts
+from app.services.dashboard import COUNTER_GROUPS as COUNTER_GROUPS  # the list's template's
+from app.services.dashboard import RowCounts, row_counts
+from app.services.project_search import ProjectSearch, read_project_search
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-GROUPS = {key: statuses for key, _, statuses in COUNTER_GROUPS}
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,7 @@ class ProjectPage:
 
 def find_projects(organisation_id: int, args: Mapping[str, str]) -> ProjectPage:
     """Read the list's arguments and return the matching page; 400 for arguments out of range."""
-    search = (args.get("q") or "").strip()
-    status = args.get("status") or ""
-    oldest_first = args.get("sort") == "created"
+    criteria = list_search(args)
     try:
         page = int(args.get("page") or 1)
         page_size = min(int(args.get("psize") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -46,40 +45,39 @@ def find_projects(organisation_id: int, args: Mapping[str, str]) -> ProjectPage:
         abort(400, description="Page and page size must be whole numbers.")
     if page < 1 or page_size < 1:
         abort(400, description="Page and page size must be positive.")
-    statement = _filtered(select(Project), organisation_id, search, status)
-    total = db.session.scalar(
-        _filtered(select(func.count(Project.id)), organisation_id, search, status)
-    )
-    order = Project.created_at.asc() if oldest_first else Project.created_at.desc()
+    statement = _filtered(select(Project), organisation_id, criteria)
+    total = db.session.scalar(_filtered(select(func.count(Project.id)), organisation_id, criteria))
     projects = list(
         db.session.scalars(
-            statement.order_by(order, Project.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+            statement.order_by(*criteria.order()).limit(page_size).offset((page - 1) * page_size)
         ).unique()
     )
     # Internal notes stay out of the comment counter: their number is the team's business too.
     counts = row_counts([p.id for p in projects], include_internal=False)
-    return ProjectPage(projects, counts, total or 0, page, page_size, search, status, oldest_first)
+    return ProjectPage(
+        projects,
+        counts,
+        total or 0,
+        page,
+        page_size,
+        criteria.text,
+        criteria.status,
+        criteria.oldest_first,
+    )
 
 
-def _filtered(statement: Select, organisation_id: int, search: str, status: str) -> Select:
+def list_search(args: Mapping[str, str]) -> ProjectSearch:
+    """Read the list's search, status and order, as the list and its export both do; 400 if bad.
+
+    The portal has no organisation or priority filter: those arguments are left out.
+    """
+    try:
+        criteria = read_project_search(args)
+    except Invalid:
+        abort(400, description="Unknown status.")
+    return replace(criteria, organisation_id=None, priority="")
+
+
+def _filtered(statement: Select, organisation_id: int, criteria: ProjectSearch) -> Select:
     # The tenant scope already hides other organisations; saying it again costs nothing.
-    statement = statement.where(Project.organisation_id == organisation_id)
-    if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(
-                Project.title.ilike(pattern, escape="\\"),
-                Project.description.ilike(pattern, escape="\\"),
-                Project.client_name.ilike(pattern, escape="\\"),
-            )
-        )
-    if status in GROUPS:
-        statement = statement.where(Project.status.in_([s.value for s in GROUPS[status]]))
-    elif status:
-        try:
-            statement = statement.where(Project.status == ProjectStatus(status).value)
-        except ValueError:
-            abort(400, description="Unknown status.")
-    return statement
+    return criteria.narrow(statement.where(Project.organisation_id == organisation_id))

@@ -1,0 +1,121 @@
+"""Write rows as CSV for spreadsheets and accounting software, row by row, safely.
+
+Two dialects: standard CSV (comma, dot decimal, UTF-8) and French Excel (semicolon, decimal comma,
+UTF-8 with a byte order mark, which Excel needs to read UTF-8). Every text cell that a spreadsheet
+would read as a formula is neutralised; amounts, whole numbers and dates are written by this
+module itself, so they are never text from a user.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from app.domain.errors import N_, Invalid
+
+# What makes a spreadsheet evaluate a cell (OWASP "CSV injection"); tab and carriage return are
+# stripped by some importers, revealing the character after them.
+FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
+# Written before a neutralised cell: spreadsheets show the text as typed, without evaluating it.
+NEUTRALISER = "'"
+# Bytes handed to the web server at a time: small enough for constant memory, big enough to be
+# cheap.
+CHUNK_CHARACTERS = 64 * 1024
+
+
+class CsvDialect(StrEnum):
+    STANDARD = "standard"
+    EXCEL_FR = "excel-fr"
+
+
+@dataclass(frozen=True)
+class DialectRules:
+    delimiter: str
+    decimal_mark: str
+    byte_order_mark: bool
+
+
+RULES = {
+    CsvDialect.STANDARD: DialectRules(delimiter=",", decimal_mark=".", byte_order_mark=False),
+    CsvDialect.EXCEL_FR: DialectRules(delimiter=";", decimal_mark=",", byte_order_mark=True),
+}
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in cents, written as a decimal number in the dialect's notation."""
+
+    cents: int
+
+
+Cell = str | int | Money | date | datetime | None
+
+
+def parse_dialect(value: str | None) -> CsvDialect:
+    """Read the dialect a person chose; standard CSV when none is given.
+
+    :raise Invalid: for an unknown dialect.
+    """
+    if not value:
+        return CsvDialect.STANDARD
+    try:
+        return CsvDialect(value)
+    except ValueError:
+        raise Invalid(
+            N_("Choose the CSV format: standard or French Excel (%(choices)s)."),
+            choices=", ".join(d.value for d in CsvDialect),
+        ) from None
+
+
+def neutralise(text: str) -> str:
+    """Return text a spreadsheet shows as typed, never evaluates as a formula."""
+    return NEUTRALISER + text if text.startswith(FORMULA_MARKS) else text
+
+
+def format_amount(cents: int, decimal_mark: str) -> str:
+    """Write cents as ``-1234.56`` (or ``-1234,56``): no grouping, always two decimals."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}{whole}{decimal_mark}{fraction:02d}"
+
+
+def format_cell(value: Cell, rules: DialectRules) -> str:
+    """Write one value: ISO 8601 dates, UTC times, amounts in the dialect, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, Money):
+        return format_amount(value.cents, rules.decimal_mark)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def encode_csv(
+    dialect: CsvDialect, header: Sequence[str], rows: Iterable[Sequence[Cell]]
+) -> Iterator[bytes]:
+    """Yield the CSV file in UTF-8 chunks, reading ``rows`` one at a time."""
+    rules = RULES[dialect]
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer, delimiter=rules.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+    )
+    if rules.byte_order_mark:
+        buffer.write("\ufeff")
+    writer.writerow([neutralise(label) for label in header])
+    for row in rows:
+        writer.writerow([format_cell(value, rules) for value in row])
+        if buffer.tell() >= CHUNK_CHARACTERS:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

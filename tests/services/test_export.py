@@ -1,0 +1,190 @@
+"""Exports for accounting: the journal with refunds and batches, project lists, their records."""
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain.csv_export import CsvDialect
+from app.domain.errors import Invalid, PermissionDenied
+from app.extensions import db
+from app.models import AccountingExport, JournalExportLine, Project
+from app.services.export import journal_csv, parse_period, projects_csv
+from app.services.project_search import ProjectSearch
+from app.tenancy import set_tenant
+from tests.factories import CommentFactory, FileFactory, ProjectFactory, paid
+
+DECEMBER = (date(2026, 12, 1), date(2026, 12, 31))
+
+
+def rows_of(download, dialect=CsvDialect.STANDARD) -> list[dict[str, str]]:
+    text = b"".join(download.chunks).decode("utf-8-sig")
+    delimiter = ";" if dialect is CsvDialect.EXCEL_FR else ","
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+@pytest.fixture
+def ledger(cast):
+    """Two payments in December (one refunded in part) and one in November, in Paris time."""
+    a = ProjectFactory(organisation_id=cast.org_a_id, client_name='=HYPERLINK("x")')
+    b = ProjectFactory(organisation_id=cast.org_b_id, client_name="Client B")
+    first = paid(
+        a,
+        datetime(2026, 12, 2, 10, tzinfo=UTC),
+        amount_cents=1200_00,
+        number="F-2026-00010",
+        refunds=((300_00, datetime(2026, 12, 20, 9, tzinfo=UTC)),),
+        stripe_id="one",
+    )
+    # 23:30 UTC on 30 November is already 1 December in France.
+    second = paid(
+        b, datetime(2026, 11, 30, 23, 30, tzinfo=UTC), amount_cents=99_99, method="TRANSFER"
+    )
+    paid(ProjectFactory(organisation_id=cast.org_b_id), datetime(2026, 11, 15, tzinfo=UTC))
+    return first, second
+
+
+def test_the_journal_lists_payments_and_refunds_as_negative_lines_by_french_date(cast, ledger):
+    download = journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD)
+
+    lines = rows_of(download)
+
+    assert [(line["Date"], line["Amount incl. VAT"], line["Status"]) for line in lines] == [
+        ("2026-12-01", "99.99", "SUCCEEDED"),
+        ("2026-12-02", "1200.00", "PARTIALLY_REFUNDED"),
+        ("2026-12-20", "-300.00", "REFUND"),
+    ]
+    refund = lines[2]
+    assert (refund["Amount excl. VAT"], refund["VAT"]) == ("-250.00", "-50.00")
+    assert refund["Invoice number"] == "F-2026-00010"
+    assert refund["Stripe refund"] == "re_test_one_0"
+    assert lines[1]["Stripe Checkout Session"] == "cs_test_one"
+    assert lines[1]["Stripe PaymentIntent"] == "pi_test_one"
+    assert (lines[1]["Amount excl. VAT"], lines[1]["VAT"]) == ("1000.00", "200.00")
+    assert lines[1]["Client"] == '\'=HYPERLINK("x")'
+    assert lines[0]["Method"] == "TRANSFER"
+
+
+def test_the_french_excel_journal_has_a_bom_semicolons_and_decimal_commas(cast, ledger):
+    download = journal_csv(cast.team, *DECEMBER, CsvDialect.EXCEL_FR)
+
+    raw = b"".join(download.chunks)
+
+    assert raw.startswith(b"\xef\xbb\xbfDate;Invoice number;")
+    text = raw.decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert [line["Amount incl. VAT"] for line in lines] == ["99,99", "1200,00", "-300,00"]
+
+
+def test_each_export_is_recorded_with_who_when_and_which_filters(cast, ledger):
+    download = journal_csv(cast.team, *DECEMBER, CsvDialect.EXCEL_FR)
+
+    record = db.session.get(AccountingExport, download.export_id)
+    assert record.kind == "JOURNAL" and record.dialect == "excel-fr"
+    assert json.loads(record.filters) == {"start": "2026-12-01", "end": "2026-12-31"}
+    assert record.created_by_name == "Théo Équipe"
+    assert record.organisation_id is None and not record.marks_lines
+    assert download.filename == "journal-2026-12-01-2026-12-31.csv"
+
+
+def test_a_batch_books_its_lines_so_the_next_batch_leaves_them_out(cast, ledger):
+    first = rows_of(journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD, mark_exported=True))
+    again = rows_of(journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD, mark_exported=True))
+    late = ProjectFactory(organisation_id=cast.org_a_id)
+    paid(late, datetime(2026, 12, 28, tzinfo=UTC), amount_cents=50_00)
+    newest = rows_of(journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD, mark_exported=True))
+    everything = rows_of(journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD))
+
+    assert len(first) == 3
+    assert again == []
+    assert [line["Amount incl. VAT"] for line in newest] == ["50.00"]
+    assert len(everything) == 4
+    assert db.session.scalar(select(func.count(JournalExportLine.id))) == 4
+
+
+def test_only_the_team_exports_the_journal_and_a_refusal_records_nothing(cast, ledger, unchanged):
+    error = unchanged(
+        lambda: journal_csv(cast.org_admin_a, *DECEMBER, CsvDialect.STANDARD, mark_exported=True),
+        PermissionDenied,
+    )
+    assert "Only the team" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2026-12-31", "2026-12-01", "cannot come before its start"),
+        ("décembre", "2026-12-31", "two dates"),
+        (None, "2026-12-31", "two dates"),
+        ("2025-01-01", "2026-12-31", "longer than 400 days"),
+    ],
+)
+def test_a_bad_period_is_refused_with_a_clear_message(start, end, message):
+    with pytest.raises(Invalid) as refused:
+        parse_period(start, end)
+    assert message in str(refused.value)
+
+
+@pytest.fixture
+def portfolio(cast):
+    mine = ProjectFactory(
+        organisation_id=cast.org_a_id,
+        title="@SUM(A1:A9)",
+        status="PAID",
+        final_price_cents=1500_50,
+        deadline=date(2026, 12, 24),
+    )
+    FileFactory(project_obj=mine)
+    CommentFactory(project_obj=mine)
+    CommentFactory(project_obj=mine, is_internal=True, body="Note interne")
+    ProjectFactory(organisation_id=cast.org_a_id, title="Deuxième", status="PENDING")
+    ProjectFactory(organisation_id=cast.org_b_id, title="CANARY-B")
+    return mine
+
+
+def test_an_organisation_user_exports_their_own_projects_without_internal_counts(cast, portfolio):
+    set_tenant(db.session, cast.org_admin_a.organisation_id)
+    try:
+        download = projects_csv(cast.org_admin_a, CsvDialect.STANDARD, {})
+        lines = rows_of(download)
+    finally:
+        set_tenant(db.session, None)
+
+    assert sorted(line["Title"] for line in lines) == ["'@SUM(A1:A9)", "Deuxième"]
+    paid_line = next(line for line in lines if line["Title"].startswith("'@"))
+    assert (paid_line["Files"], paid_line["Comments"]) == ("1", "1")
+    assert paid_line["Final price"] == "1500.50"
+    assert paid_line["Deadline"] == "2026-12-24"
+    assert db.session.get(AccountingExport, download.export_id).organisation_id == cast.org_a_id
+
+
+def test_the_team_exports_every_organisation_narrowed_as_the_list_is(cast, portfolio):
+    criteria = ProjectSearch(status="paid", arguments={"status": "paid"})
+
+    download = projects_csv(
+        cast.team,
+        CsvDialect.EXCEL_FR,
+        criteria.arguments,
+        lambda statement: criteria.narrow(statement).order_by(*criteria.order()),
+    )
+    lines = rows_of(download, CsvDialect.EXCEL_FR)
+
+    assert [line["Title"] for line in lines] == ["'@SUM(A1:A9)"]
+    assert (lines[0]["Comments"], lines[0]["Final price"]) == ("2", "1500,50")
+    assert json.loads(db.session.get(AccountingExport, download.export_id).filters) == {
+        "status": "paid"
+    }
+
+
+def test_an_export_reads_the_database_only_as_the_file_is_sent(cast, portfolio):
+    """Recorded at once, read lazily: a project created before the first chunk is in the file."""
+    download = projects_csv(cast.team, CsvDialect.STANDARD, {})
+    ProjectFactory(organisation_id=cast.org_b_id, title="Arrivé entre-temps")
+
+    titles = [line["Title"] for line in rows_of(download)]
+
+    assert "Arrivé entre-temps" in titles
+    assert db.session.scalar(select(func.count(Project.id))) == len(titles)

@@ -1,0 +1,124 @@
+"""The CSV writer: both dialects read back by Python's csv module; no cell starts a formula."""
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain.csv_export import (
+    FORMULA_MARKS,
+    CsvDialect,
+    Money,
+    encode_csv,
+    format_amount,
+    neutralise,
+    parse_dialect,
+)
+from app.domain.errors import Invalid
+
+READERS = {
+    CsvDialect.STANDARD: {"delimiter": ","},
+    CsvDialect.EXCEL_FR: {"delimiter": ";"},
+}
+NUMBER = {
+    CsvDialect.STANDARD: re.compile(r"-?[0-9]+\.[0-9]{2}"),
+    CsvDialect.EXCEL_FR: re.compile(r"-?[0-9]+,[0-9]{2}"),
+}
+
+
+def read_back(dialect: CsvDialect, chunks) -> list[list[str]]:
+    """Parse the bytes as a spreadsheet importer would: UTF-8 (with a BOM for Excel)."""
+    raw = b"".join(chunks)
+    assert raw.startswith(b"\xef\xbb\xbf") is (dialect is CsvDialect.EXCEL_FR)
+    text = raw.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), **READERS[dialect]))
+
+
+@pytest.mark.parametrize("dialect", list(CsvDialect))
+def test_both_dialects_read_back_cell_for_cell(dialect):
+    rows = [
+        ("Bride; « spéciale »", Money(123456), Money(-5), date(2026, 11, 25), 3, None),
+        (
+            'Texte "cité", sur\ndeux lignes',
+            Money(0),
+            None,
+            datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            0,
+            "x",
+        ),
+    ]
+
+    parsed = read_back(
+        dialect, encode_csv(dialect, ["Titre", "Montant", "TVA", "Date", "N", "X"], rows)
+    )
+
+    mark = "." if dialect is CsvDialect.STANDARD else ","
+    assert parsed == [
+        ["Titre", "Montant", "TVA", "Date", "N", "X"],
+        ["Bride; « spéciale »", f"1234{mark}56", f"-0{mark}05", "2026-11-25", "3", ""],
+        ['Texte "cité", sur\ndeux lignes', f"0{mark}00", "", "2026-01-02T03:04:05Z", "0", "x"],
+    ]
+
+
+def test_amounts_are_written_without_grouping_and_with_two_decimals():
+    assert format_amount(100_000_000_00, ".") == "100000000.00"
+    assert format_amount(-1, ",") == "-0,01"
+    assert format_amount(7, ".") == "0.07"
+
+
+@pytest.mark.parametrize("mark", FORMULA_MARKS)
+def test_every_formula_mark_is_neutralised(mark):
+    assert neutralise(f'{mark}HYPERLINK("http://evil")') == f'\'{mark}HYPERLINK("http://evil")'
+
+
+def test_plain_text_is_left_as_typed():
+    assert neutralise("Atelier Dupont") == "Atelier Dupont"
+    assert neutralise("'déjà cité") == "'déjà cité"
+
+
+def test_an_unknown_dialect_is_refused_with_the_choices():
+    with pytest.raises(Invalid) as refused:
+        parse_dialect("tsv")
+    assert "standard, excel-fr" in str(refused.value)
+    assert parse_dialect(None) is CsvDialect.STANDARD
+
+
+def test_a_naive_time_is_refused_rather_than_guessed():
+    with pytest.raises(ValueError):
+        b"".join(encode_csv(CsvDialect.STANDARD, ["t"], [(datetime(2026, 1, 1),)]))
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+FORMULA_TEXT = st.builds(lambda m, t: m + t, st.sampled_from(FORMULA_MARKS + (" =", "\n=")), TEXT)
+CELL = st.one_of(
+    TEXT,
+    FORMULA_TEXT,
+    st.builds(Money, st.integers(-(10**12), 10**12)),
+    st.integers(0, 10**9),
+    st.none(),
+    st.dates(),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    dialect=st.sampled_from(list(CsvDialect)),
+    header=st.lists(TEXT | FORMULA_TEXT, min_size=1, max_size=4),
+    rows=st.lists(st.lists(CELL, min_size=1, max_size=6), max_size=8),
+)
+def test_no_text_cell_reaches_the_file_starting_with_a_formula_character(dialect, header, rows):
+    """Whatever people typed, each cell read back is a number we wrote or inert text."""
+    parsed = read_back(dialect, encode_csv(dialect, header, rows))
+
+    assert len(parsed) == 1 + len(rows)
+    for written, read in zip([header, *rows], parsed, strict=True):
+        assert len(read) == len(written)
+        for value, cell in zip(written, read, strict=True):
+            if isinstance(value, Money):
+                assert NUMBER[dialect].fullmatch(cell)
+            else:
+                assert not cell.startswith(FORMULA_MARKS), (value, cell)
