@@ -1,4 +1,6 @@
-"""The `flask cnc …` commands: set-up, accounts, demo data, outbox upkeep."""
+"""The `flask cnc …` commands: set-up, accounts, demo data, outbox upkeep, the schedule."""
+
+import logging
 
 import click
 from flask.cli import AppGroup
@@ -90,3 +92,49 @@ def sweep_outbox_command(older_than: int) -> None:
 
     count = sweep_outbox(older_than_seconds=older_than)
     click.echo(f"{count} message(s) dispatched again.")
+
+
+@cnc.command("scheduler")
+def scheduler_command() -> None:
+    """Start the periodic jobs: outbox sweep, payment-link notices, clean-up. Runs until stopped."""
+    from flask import current_app
+
+    from app.jobs.schedule import SCHEDULE, build_scheduler
+
+    dispatcher = current_app.extensions["dispatcher"]
+    if not dispatcher.redis_url:
+        raise click.ClickException(
+            "The scheduler needs REDIS_URL. Without Redis, run `flask cnc run-periodic NAME` "
+            "from cron instead."
+        )
+    for entry in SCHEDULE:
+        click.echo(f"{entry.name}: every {entry.interval} s on queue {entry.queue}")
+    # One line each time a job is put on its queue.
+    logging.getLogger("rq.cron").setLevel(logging.INFO)
+    build_scheduler(dispatcher.connection).start()
+
+
+@cnc.command("run-periodic")
+@click.argument("name")
+def run_periodic_command(name: str) -> None:
+    """Run one periodic job of the schedule now, in this process."""
+    from app.jobs.schedule import SCHEDULE, run_periodic
+
+    names = [entry.name for entry in SCHEDULE]
+    if name not in names:
+        known = ", ".join(names)
+        raise click.ClickException(f"No periodic job is called {name!r}. Known: {known}.")
+    result = run_periodic(name)
+    click.echo(f"{name} done: {result}.")
+
+
+@cnc.command("reconcile-payments")
+def reconcile_payments_command() -> None:
+    """Ask Stripe about unsettled card payments and mark paid what its events did not."""
+    from app.services.checkout import reconcile_payments
+
+    result = reconcile_payments()
+    click.echo(
+        f"{result.checked} session(s) checked, {result.paid} project(s) marked paid, "
+        f"{result.unreachable} not reachable."
+    )

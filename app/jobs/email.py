@@ -7,6 +7,10 @@ import re
 import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime
+from email import policy
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.utils import parseaddr
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -74,6 +78,28 @@ def format_day(moment: date, language: str) -> str:
     if isinstance(moment, datetime):
         moment = moment.astimezone(DISPLAY_TIMEZONE).date()
     return moment.strftime("%d/%m/%Y" if language == "fr" else "%Y-%m-%d")
+
+
+class OutgoingEmail(Message):
+    """A Flask-Mail message whose non-ASCII subject survives the trip.
+
+    Flask-Mail encodes the subject without counting the header's name, so the line is too long
+    and the SMTP policy folds it again, splitting a word: "bientôt" arrives as "bient ôt".
+    Encoded here with the name counted, the lines fit and are sent as they are.
+    """
+
+    def _message(self) -> MIMEBase:
+        message = super()._message()
+        try:
+            self.subject.encode("ascii")
+        except UnicodeEncodeError:
+            final_policy = message.policy
+            message.policy = policy.compat32  # which takes an already folded value
+            message.replace_header(
+                "Subject", Header(self.subject, "utf-8", header_name="Subject").encode()
+            )
+            message.policy = final_policy
+        return message
 
 
 class TimeoutConnection(Connection):
@@ -162,13 +188,14 @@ def _send_one(connection: TimeoutConnection, email_id: int) -> str | None:
     """Send one email and record the outcome; return the error, or None once sent."""
     email = db.session.get(EmailMessage, email_id)
     recipient = email.recipient
-    message = Message(
+    message = OutgoingEmail(
         subject=email.subject,
         recipients=[email.recipient],
         body=email.body_text,
         html=email.body_html,
         extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},
     )
+    message.msgId = message_id_header(email.dedupe_key, message.sender)
     # No transaction stays open while the SMTP server takes its time.
     db.session.rollback()
     try:
@@ -198,6 +225,16 @@ def _record(email_id: int, error: str | None) -> None:
 
 class EmailNotSent(RuntimeError):  # noqa: N818 - named like the domain's errors
     """Some emails of a job could not be sent; the job is retried for those only."""
+
+
+def message_id_header(key: str, sender: str) -> str:
+    """Return the Message-ID of the logged email whose dedupe key is ``key``.
+
+    The same on every attempt: should a crash come between the server accepting an email and
+    the log recording it, the copy sent again is recognisably the same message.
+    """
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "cnc-pulse.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
 def dedupe_key(message_id: str, address: str) -> str:

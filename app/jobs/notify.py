@@ -30,6 +30,7 @@ from app.models import (
     Project,
     ProjectFile,
 )
+from app.models.base import utcnow
 from app.services.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,17 @@ METHOD_LABELS = {
     "CASH": N_("Cash"),
     "OTHER": N_("Other"),
 }
+
+
+# The pages an email opens, as endpoints, so a link follows its route wherever it moves.
+ORGANISATION_PROJECT_PAGE = "ProjectPortalView.show"
+TEAM_PROJECT_PAGE = "ProjectAdminView.show"
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """Return the address of a page under ``PUBLIC_BASE_URL``; jobs have no request to go by."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,11 @@ def _with_link(
     if link.revoked_at is not None:
         log.info("Payment link %s was replaced or revoked; its %s email is dropped", link.id, event)
         return None
+    if event in (Event.PAYMENT_LINK_EXPIRING, Event.PAYMENT_LINK_EXPIRED) and not _still_due(
+        event, project, link
+    ):
+        log.info("Project %s no longer needs the %s email of link %s", project.id, event, link.id)
+        return None
     token = data.get("token")
     if event is Event.PAYMENT_LINK_ISSUED and not token:
         raise ValueError("a payment-link notification needs the link's token")
@@ -176,6 +193,14 @@ def _with_link(
         pay_url=f"{base}/pay/{token}" if token and token != SCRUBBED_TOKEN else None,
     )
     return context
+
+
+def _still_due(event: Event, project: Project, link: PaymentLink) -> bool:
+    """Tell whether a reminder or expiry notice, delayed by retries, still makes sense."""
+    status = ProjectStatus(project.status)
+    if event is Event.PAYMENT_LINK_EXPIRING:
+        return status is ProjectStatus.AWAITING_PAYMENT and link.expires_at > utcnow()
+    return status in (ProjectStatus.COMPLETED, ProjectStatus.AWAITING_PAYMENT)
 
 
 def _recipients(event: Event, project: Project, targets: frozenset[Audience]) -> list[Recipient]:
@@ -223,10 +248,9 @@ def _log_emails(
     recipients: list[Recipient],
 ) -> list[int]:
     """Render and log one email per recipient, reusing those a previous attempt logged."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     urls = {
-        Audience.ORGANISATION: f"{base}/portal/projects/{project.id}",
-        Audience.TEAM: f"{base}/admin/projects/{project.id}",
+        Audience.ORGANISATION: absolute_url(ORGANISATION_PROJECT_PAGE, pk=project.id),
+        Audience.TEAM: absolute_url(TEAM_PROJECT_PAGE, pk=project.id),
         Audience.CLIENT: context.get("pay_url"),
     }
     ids: list[int] = []

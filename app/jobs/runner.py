@@ -31,12 +31,12 @@ def run_outbox_message(message_id: str) -> None:
 
     :raise Exception: whatever the handler raised, after recording it, so RQ retries.
     """
-    with _job_context():
+    with job_context():
         _run(message_id)
 
 
 @contextmanager
-def _job_context() -> Iterator[None]:
+def job_context() -> Iterator[None]:
     """Give the job its own app context: a fresh database session, no tenant scope, no g."""
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():

@@ -1,15 +1,29 @@
-"""Queue notifications, keep each user's notification choices, resend a logged email."""
+"""Queue notifications, keep each user's notification choices, resend a logged email.
 
+Also the notices the schedule sends on its own: payment-link reminders and expiry notices.
+"""
+
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.notifications import PREFERENCE_KINDS, SCRUBBED_TOKEN, Event, audiences
+from app.domain.workflow import ProjectStatus
 from app.extensions import db
 from app.jobs.outbox import queue_job
-from app.models import AppUser, EmailMessage, EmailStatus, NotificationPreference
+from app.models import (
+    AppUser,
+    EmailMessage,
+    EmailStatus,
+    NotificationPreference,
+    PaymentLink,
+    Project,
+)
+from app.models.base import utcnow
 from app.services.transaction import transaction
 
 NOTIFICATION_JOB = "send_notification"
@@ -100,3 +114,81 @@ def resend_email(email_message_id: int) -> str:
             queue=EMAIL_QUEUE,
             project_id=email.project_id,
         )
+
+
+# A link whose project still waits for its payment; a link's project never changes.
+_PAYMENT_DUE = exists().where(
+    Project.id == PaymentLink.project_id,
+    Project.status == ProjectStatus.AWAITING_PAYMENT.value,
+)
+# An expired link matters while the project is still unpaid, its link sent or not.
+_STILL_UNPAID = exists().where(
+    Project.id == PaymentLink.project_id,
+    Project.status.in_((ProjectStatus.COMPLETED.value, ProjectStatus.AWAITING_PAYMENT.value)),
+)
+
+
+def queue_payment_link_reminders(now: datetime | None = None) -> int:
+    """Remind each client, once per link, that their payment link expires soon.
+
+    A link qualifies when it reached the client, is neither revoked nor expired, expires
+    within ``PAYMENT_LINK_REMINDER_HOURS`` and its project still awaits payment. Each link is
+    claimed by setting its ``reminded_at`` in the transaction that queues the email, so two
+    runs at once send one reminder.
+
+    :return: how many reminders were queued.
+    """
+    now = now or utcnow()
+    horizon = now + timedelta(hours=current_app.config["PAYMENT_LINK_REMINDER_HOURS"])
+    due = (
+        PaymentLink.revoked_at.is_(None),
+        PaymentLink.sent_at.is_not(None),
+        PaymentLink.expires_at > now,
+        PaymentLink.expires_at <= horizon,
+        _PAYMENT_DUE,
+    )
+    return _notify_once(PaymentLink.reminded_at, due, Event.PAYMENT_LINK_EXPIRING, now)
+
+
+def queue_expired_link_notices(now: datetime | None = None) -> int:
+    """Tell the team, once per link, that a payment link expired without payment.
+
+    A link qualifies when it expired unrevoked while its project is still unpaid (COMPLETED
+    or AWAITING_PAYMENT). Claimed like :func:`queue_payment_link_reminders`.
+
+    :return: how many notices were queued.
+    """
+    now = now or utcnow()
+    due = (PaymentLink.revoked_at.is_(None), PaymentLink.expires_at <= now, _STILL_UNPAID)
+    return _notify_once(PaymentLink.expiry_notified_at, due, Event.PAYMENT_LINK_EXPIRED, now)
+
+
+def _notify_once(
+    mark: InstrumentedAttribute[datetime | None],
+    due: tuple[ColumnElement[bool], ...],
+    event: Event,
+    now: datetime,
+) -> int:
+    """Queue ``event`` for every due link whose ``mark`` is unset, setting it; one link a time."""
+    candidates = db.session.execute(
+        select(PaymentLink.id, PaymentLink.project_id)
+        .where(mark.is_(None), *due)
+        .order_by(PaymentLink.expires_at)
+    ).all()
+    db.session.rollback()
+    queued = 0
+    for link_id, project_id in candidates:
+        with transaction() as session:
+            # The conditions again, atomically: another run, a payment or a revocation may have
+            # come in since the candidates were read. On PostgreSQL a concurrent claim waits for
+            # this row lock and then finds the mark set.
+            claimed = session.execute(
+                update(PaymentLink)
+                .where(PaymentLink.id == link_id, mark.is_(None), *due)
+                .values({mark.key: now})
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed:
+                notify(session, event, project_id, link_id=link_id)
+                queued += 1
+    return queued

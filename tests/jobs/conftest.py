@@ -1,5 +1,10 @@
-"""A real SMTP server, a real Redis, and apps wired to them, for the background-job tests."""
+"""A real SMTP server, a real Redis, apps wired to them, and real worker processes."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +19,9 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from app.extensions import db
-from tests.conftest import clean_database, free_port, make_app
+from tests.conftest import ROOT, clean_database, free_port, make_app
+
+BIN = Path(sys.executable).parent
 
 
 @dataclass
@@ -110,3 +117,106 @@ def work(redis_url: str, queues: tuple[str, ...] = ("default", "email")) -> None
         worker.work(burst=True)
     finally:
         connection.close()
+
+
+WORKER_BASE_URL = "https://pulse.example.test"
+WORKER_TEAM_INBOX = "atelier-equipe@cnc-pulse.test"
+
+
+@dataclass
+class Process:
+    """A worker or scheduler started by a test, and where its output goes."""
+
+    popen: subprocess.Popen
+    output: Path
+
+    def lines(self) -> list[str]:
+        return self.output.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def kill(self) -> None:
+        """Kill it and every process it forked at once, as a crash or the OOM killer would."""
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Ask it to stop as an operator would, then make sure it is gone."""
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def spawn(database_url: str, redis_url: str, storage_dir: Path, tmp_path: Path):
+    """Start `rq worker` or `flask cnc scheduler` processes configured by the environment only.
+
+    Each runs the production code path: `create_app()` from the environment, no test settings.
+    Every process still running at the end of the test is stopped.
+    """
+    started: list[Process] = []
+
+    def run(command: list[str], mail_port: int, **environment: str) -> Process:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("CNC_", "DATABASE_", "REDIS_", "MAIL_", "FLASK_"))
+        }
+        env.update(
+            CNC_ENV="development",
+            FLASK_APP="run.py",
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            PUBLIC_BASE_URL=WORKER_BASE_URL,
+            TEAM_NOTIFICATION_EMAIL=WORKER_TEAM_INBOX,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(mail_port),
+            STORAGE_DIR=str(storage_dir),
+            PYTHONUNBUFFERED="1",
+            **environment,
+        )
+        output = tmp_path / f"process-{len(started)}.log"
+        with output.open("wb") as sink:
+            popen = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        process = Process(popen, output)
+        started.append(process)
+        return process
+
+    yield run
+    for process in started:
+        process.stop()
+
+
+def rq_worker_command(redis_url: str, *options: str) -> list[str]:
+    """The worker command of docs/jobs.md."""
+    return [
+        str(BIN / "rq"),
+        "worker",
+        "--url",
+        redis_url,
+        "--with-scheduler",
+        *options,
+        "email",
+        "stripe",
+        "default",
+        "housekeeping",
+    ]
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``condition`` until it holds, failing after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"waited {timeout} s for {what}")

@@ -128,7 +128,7 @@ def test_a_new_project_reaches_the_team_inbox_team_users_and_the_client(smtp_ser
     [staff] = smtp_server.to(team_member.email)
     assert staff["Subject"] == "New project to review: CNC-2026-00042 – Bride d'usinage"
     assert (
-        f"http://cnc-pulse.test/admin/projects/{project.id}"
+        f"http://cnc-pulse.test/admin/projects/show/{project.id}"
         in staff.get_body(("html",)).get_content()
     )
 
