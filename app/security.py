@@ -1,10 +1,23 @@
-"""The security manager: users belong to an organisation, and carry one role of ours."""
+"""The security manager: users belong to an organisation, and carry one role of ours.
+
+The security screens it serves are ours, in :mod:`app.views.accounts`.
+"""
 
 from flask import g, session
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 
 from app.domain.policy import Role, Viewer
 from app.models.user import AppUser
+from app.views.accounts import (
+    PermissionModelView,
+    PermissionViewModelView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+    ViewMenuModelView,
+)
 
 # Strongest first: a user holding several roles acts with the first one found.
 ROLE_ORDER = (Role.ADMIN, Role.TEAM, Role.ORG_ADMIN, Role.ORG_MEMBER)
@@ -12,6 +25,14 @@ ROLE_ORDER = (Role.ADMIN, Role.TEAM, Role.ORG_ADMIN, Role.ORG_MEMBER)
 
 class SecurityManager(FabSecurityManager):
     user_model = AppUser
+    userdbmodelview = UserDBModelView
+    rolemodelview = RoleModelView
+    groupmodelview = UserGroupModelView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
+    resetpasswordview = ResetPasswordView
+    resetmypasswordview = ResetMyPasswordView
 
     def update_user_auth_stat(self, user: AppUser, success: bool = True) -> None:
         """Record the login and switch the interface to the user's language."""

@@ -22,8 +22,8 @@ def send_invitation(message_id: str, invitation_id: int, data: dict[str, Any]) -
     :raise EmailNotSent: if the email failed; the job is retried.
     """
     invitation = db.session.get(MemberInvitation, invitation_id)
-    if invitation is None or invitation.accepted_at is not None:
-        log.info("Invitation %s is gone or used; no email sent", invitation_id)
+    if invitation is None or invitation.accepted_at or invitation.revoked_at:
+        log.info("Invitation %s is gone, used or revoked; no email sent", invitation_id)
         settle_token(message_id)
         return
     email_id = _log_email(message_id, invitation, data["token"])

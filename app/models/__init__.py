@@ -1,12 +1,15 @@
 """Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
 
 from app.models.comment import Comment
+from app.models.export import AccountingExport, ExportKind, JournalExportLine
 from app.models.file import DownloadRecord, FileKind, ProjectFile
 from app.models.history import EventKind, ProjectEvent
 from app.models.invitation import MemberInvitation
 from app.models.organisation import Organisation
 from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
 from app.models.payment import (
+    CheckoutSession,
+    CheckoutStatus,
     Invoice,
     Payment,
     PaymentLink,
@@ -17,19 +20,25 @@ from app.models.payment import (
 )
 from app.models.project import Counter, Project, RequestedService, project_service
 from app.models.setting import Setting
-from app.models.user import AppUser, NotificationPreference
+from app.models.user import AppUser, MemberStatus, NotificationPreference
 
 __all__ = [
+    "AccountingExport",
     "AppUser",
+    "CheckoutSession",
+    "CheckoutStatus",
     "Comment",
     "Counter",
     "DownloadRecord",
     "EmailMessage",
     "EmailStatus",
     "EventKind",
+    "ExportKind",
     "FileKind",
     "Invoice",
+    "JournalExportLine",
     "MemberInvitation",
+    "MemberStatus",
     "NotificationPreference",
     "Organisation",
     "OutboxMessage",

@@ -25,5 +25,7 @@ class MemberInvitation(TenantOwned, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the invitation is revoked or replaced by a newer one: its link stops working.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user = relationship("AppUser", foreign_keys=[user_id], lazy="joined")

@@ -1,11 +1,21 @@
 """Users: FAB's accounts, extended with an organisation, a language and notification choices."""
 
+from enum import StrEnum
+
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.organisation import Organisation
+
+
+class MemberStatus(StrEnum):
+    """Where an account stands: invited (no password yet), active, or deactivated."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
 
 
 class AppUser(FabUser):
@@ -18,6 +28,10 @@ class AppUser(FabUser):
     )
     language: Mapped[str] = mapped_column(
         String(5), nullable=False, default="fr", server_default="fr"
+    )
+    # FAB's ``active`` decides who may log in; the status says why an account may not.
+    status: Mapped[str] = mapped_column(
+        String(12), nullable=False, default=MemberStatus.ACTIVE.value, server_default="active"
     )
     organisation: Mapped[Organisation | None] = relationship(Organisation, lazy="joined")
 

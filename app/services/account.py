@@ -1,6 +1,7 @@
 """Organisations, users and roles: what the CLI and the Admin screens call."""
 
 import re
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.policy import Role
 from app.extensions import db
-from app.models import AppUser, Organisation
+from app.models import AppUser, MemberStatus, Organisation
 from app.services.transaction import transaction
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -186,6 +187,7 @@ def add_user(
         first_name=first_name[:64],
         last_name=last_name.strip()[:64],
         active=active,
+        status=(MemberStatus.ACTIVE if active else MemberStatus.DEACTIVATED).value,
         language=language,
         organisation_id=organisation_id,
         password=hash_password(password),
@@ -193,3 +195,122 @@ def add_user(
     user.roles = [current_app.appbuilder.sm.find_role(role.value)]
     session.add(user)
     return user
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.TEAM})
+ORGANISATION_ROLES = frozenset({Role.ORG_ADMIN, Role.ORG_MEMBER})
+
+
+@dataclass(frozen=True)
+class UserInput:
+    """What the Admin's user form holds; the email is the login."""
+
+    email: str
+    first_name: str
+    last_name: str
+    roles: tuple[str, ...]
+    organisation_id: int | None
+    language: str
+    active: bool
+
+
+def save_user(user_id: int | None, data: UserInput, password: str | None = None) -> AppUser:
+    """Create an account (``user_id`` None, with its password) or update one, roles included.
+
+    :raise Invalid: for a bad email, a short password, no role or one not of ours, staff and
+        organisation roles mixed, an organisation role without organisation or a staff role
+        with one, or an unknown language.
+    :raise Conflict: if another account uses the email.
+    :raise NotFound: if the user or the organisation does not exist.
+    """
+    email = (data.email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
+    if user_id is None:
+        _check_password(password)
+    roles = _checked_roles(data.roles, data.organisation_id)
+    if data.language not in current_app.config["LANGUAGES"]:
+        raise Invalid(N_("Unknown language %(language)s."), language=data.language)
+    with transaction() as session:
+        if data.organisation_id is not None and not session.get(Organisation, data.organisation_id):
+            raise NotFound(N_("No such organisation."))
+        if user_id is None:
+            name = f"{data.first_name.strip()} {data.last_name.strip()}".strip()
+            user = add_user(
+                session,
+                email=email,
+                password=password or "",
+                role=roles[0],
+                organisation_id=data.organisation_id,
+                name=name or None,
+                language=data.language,
+                active=data.active,
+            )
+        else:
+            user = session.get(AppUser, user_id)
+            if user is None:
+                raise NotFound(N_("User not found."))
+            _check_email_free(session, email, user_id)
+            user.email = user.username = email
+            user.active = data.active
+            if data.active:
+                user.status = MemberStatus.ACTIVE.value
+            elif user.status != MemberStatus.INVITED.value:
+                user.status = MemberStatus.DEACTIVATED.value
+            user.language = data.language
+            user.organisation_id = data.organisation_id
+        if data.first_name.strip() or data.last_name.strip():
+            user.first_name = data.first_name.strip()[:64]
+            user.last_name = data.last_name.strip()[:64]
+        security = current_app.appbuilder.sm
+        user.roles = [security.find_role(role.value) for role in roles]
+    return user
+
+
+def set_password(user_id: int, password: str) -> None:
+    """Give an account a new password, hashed the way the login checks it.
+
+    :raise Invalid: for a password that is too short.
+    :raise NotFound: if the user does not exist.
+    """
+    _check_password(password)
+    with transaction() as session:
+        user = session.get(AppUser, user_id)
+        if user is None:
+            raise NotFound(N_("User not found."))
+        user.password = hash_password(password)
+
+
+def _check_password(password: str | None) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
+
+
+def _checked_roles(names: tuple[str, ...], organisation_id: int | None) -> list[Role]:
+    if not names:
+        raise Invalid(N_("Choose a role: Admin, Team, OrgAdmin or OrgMember."))
+    try:
+        roles = sorted({Role(name) for name in names}, key=list(Role).index)
+    except ValueError:
+        raise Invalid(N_("Choose a role: Admin, Team, OrgAdmin or OrgMember.")) from None
+    staff = STAFF_ROLES.intersection(roles)
+    if staff and len(staff) != len(roles):
+        raise Invalid(N_("A user is either CNC Pulse staff or an organisation user, not both."))
+    if staff and organisation_id is not None:
+        raise Invalid(N_("CNC Pulse staff do not belong to an organisation."))
+    if not staff and organisation_id is None:
+        raise Invalid(N_("An organisation user needs an organisation."))
+    return roles
+
+
+def _check_email_free(session: Session, email: str, user_id: int) -> None:
+    taken = session.scalar(
+        select(AppUser.id).where(
+            (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email),
+            AppUser.id != user_id,
+        )
+    )
+    if taken:
+        raise Conflict(N_("A user with the email %(email)s already exists."), email=email)

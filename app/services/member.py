@@ -5,14 +5,15 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.policy import Role, Viewer
 from app.extensions import db
 from app.jobs.outbox import queue_job
-from app.models import AppUser, MemberInvitation
+from app.models import AppUser, MemberInvitation, MemberStatus
 from app.models.base import utcnow
 from app.services.account import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, add_user, hash_password
 from app.services.notification import EMAIL_QUEUE
@@ -66,7 +67,6 @@ def invite_member(
         raise Invalid(N_("%(email)s is not a valid email address."), email=email)
     if language not in current_app.config["LANGUAGES"]:
         raise Invalid(N_("Unknown language %(language)s."), language=language)
-    token = secrets.token_urlsafe(32)
     with transaction() as session:
         user = add_user(
             session,
@@ -79,25 +79,9 @@ def invite_member(
             language=language,
             active=False,
         )
+        user.status = MemberStatus.INVITED.value
         session.flush()
-        now = utcnow()
-        invitation = MemberInvitation(
-            organisation_id=organisation_id,
-            user_id=user.id,
-            token_hash=token_hash(token),
-            invited_by_id=viewer.user_id,
-            created_at=now,
-            expires_at=now + INVITATION_VALIDITY,
-        )
-        session.add(invitation)
-        session.flush()
-        # The raw token travels in the outbox until its email is sent, then it is wiped.
-        queue_job(
-            session,
-            INVITATION_JOB,
-            {"invitation_id": invitation.id, "data": {"token": token}},
-            queue=EMAIL_QUEUE,
-        )
+        invitation = _send_invitation(session, viewer, user)
     return invitation
 
 
@@ -112,6 +96,7 @@ def find_invitation(token: str) -> MemberInvitation:
     if (
         invitation is None
         or invitation.accepted_at is not None
+        or invitation.revoked_at is not None
         or invitation.expires_at <= utcnow()
     ):
         raise NotFound(N_("This invitation link is no longer valid. Ask for a new invitation."))
@@ -133,6 +118,7 @@ def accept_invitation(token: str, password: str) -> AppUser:
         user = invitation.user
         user.password = hash_password(password)
         user.active = True
+        user.status = MemberStatus.ACTIVE.value
         invitation.accepted_at = utcnow()
         session.flush()
     return user
@@ -147,13 +133,92 @@ def deactivate_member(viewer: Viewer, organisation_id: int, user_id: int) -> Non
     """
     _require_manager(viewer, organisation_id)
     if user_id == viewer.user_id:
-        raise PermissionDenied(N_("You cannot deactivate your own account."))
+        raise Invalid(N_("You cannot deactivate your own account."))
     with transaction() as session:
-        user = session.get(AppUser, user_id)
-        # Accounts are not tenant rows: the organisation is checked here.
-        if user is None or user.organisation_id != organisation_id:
-            raise NotFound(N_("User not found."))
+        user = _member(session, organisation_id, user_id)
         user.active = False
+        user.status = MemberStatus.DEACTIVATED.value
+        _revoke_open_invitations(session, user_id)
+
+
+def resend_invitation(viewer: Viewer, organisation_id: int, user_id: int) -> MemberInvitation:
+    """Send an invited member a new link; the link sent before stops working.
+
+    :raise PermissionDenied: unless the viewer manages this organisation's members.
+    :raise NotFound: if the user is not a member of this organisation.
+    :raise Invalid: if the member is not waiting on an invitation.
+    """
+    _require_manager(viewer, organisation_id)
+    with transaction() as session:
+        user = _invited_member(session, organisation_id, user_id)
+        _revoke_open_invitations(session, user_id)
+        invitation = _send_invitation(session, viewer, user)
+    return invitation
+
+
+def revoke_invitation(viewer: Viewer, organisation_id: int, user_id: int) -> None:
+    """Withdraw an invitation: its link stops working and the account stays closed.
+
+    :raise PermissionDenied: unless the viewer manages this organisation's members.
+    :raise NotFound: if the user is not a member of this organisation.
+    :raise Invalid: if the member is not waiting on an invitation.
+    """
+    _require_manager(viewer, organisation_id)
+    with transaction() as session:
+        user = _invited_member(session, organisation_id, user_id)
+        _revoke_open_invitations(session, user_id)
+        user.status = MemberStatus.DEACTIVATED.value
+
+
+def _member(session: Session, organisation_id: int, user_id: int) -> AppUser:
+    user = session.get(AppUser, user_id)
+    # Accounts are not tenant rows: the organisation is checked here.
+    if user is None or user.organisation_id != organisation_id:
+        raise NotFound(N_("User not found."))
+    return user
+
+
+def _invited_member(session: Session, organisation_id: int, user_id: int) -> AppUser:
+    user = _member(session, organisation_id, user_id)
+    if user.status != MemberStatus.INVITED.value:
+        raise Invalid(N_("This member is not waiting on an invitation."))
+    return user
+
+
+def _revoke_open_invitations(session: Session, user_id: int) -> None:
+    session.execute(
+        update(MemberInvitation)
+        .where(
+            MemberInvitation.user_id == user_id,
+            MemberInvitation.accepted_at.is_(None),
+            MemberInvitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+def _send_invitation(session: Session, viewer: Viewer, user: AppUser) -> MemberInvitation:
+    """Add an invitation with a fresh token, and queue its email once the change commits."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = MemberInvitation(
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        token_hash=token_hash(token),
+        invited_by_id=viewer.user_id,
+        created_at=now,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    session.add(invitation)
+    session.flush()
+    # The raw token travels in the outbox until its email is sent, then it is wiped.
+    queue_job(
+        session,
+        INVITATION_JOB,
+        {"invitation_id": invitation.id, "data": {"token": token}},
+        queue=EMAIL_QUEUE,
+    )
+    return invitation
 
 
 def token_hash(token: str) -> str:

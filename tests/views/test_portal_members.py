@@ -129,3 +129,122 @@ def test_a_member_cannot_manage_members(client, admin):
     client.post(f"/portal/members/{target_id}/deactivate")
     assert db.session.get(AppUser, target_id).active is True
     assert db.session.scalars(select(MemberInvitation)).all() == []
+
+
+def invited_user() -> AppUser:
+    return db.session.scalars(select(AppUser).where(AppUser.email == "new@example.test")).one()
+
+
+def links() -> list[str]:
+    bodies = db.session.scalars(select(EmailMessage.body_text).order_by(EmailMessage.id))
+    return [re.search(r"https?://\S+(/invitation/\S+)", body)[1] for body in bodies]
+
+
+def test_the_members_list_shows_each_status(admin_client, admin):
+    UserFactory(
+        role=Role.ORG_MEMBER,
+        organisation=admin.organisation,
+        active=False,
+        status="deactivated",
+        email="parti@example.test",
+    )
+    invite(admin_client)
+
+    page = admin_client.get("/portal/members/").text
+
+    rows = {
+        m[0]: m[1]
+        for m in re.findall(
+            r'data-user-id="\d+".*?<td>.*?</td>\s*<td>(.*?)</td>.*?label[^>]*>(.*?)</span>',
+            page,
+            re.S,
+        )
+    }
+    assert rows == {
+        admin.email: "Actif",
+        "parti@example.test": "Désactivé",
+        "new@example.test": "Invité",
+    }
+
+
+def test_resending_an_invitation_replaces_its_link(admin_client, admin, client):
+    invite(admin_client)
+    user_id = invited_user().id
+
+    response = admin_client.post(f"/portal/members/{user_id}/resend")
+
+    assert response.status_code == 302
+    assert "Une nouvelle invitation a été envoyée." in admin_client.get("/portal/members/").text
+    old, new = links()
+    assert old != new
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+    response = client.post(new, data={"password": "un-secret-neuf", "confirm": "un-secret-neuf"})
+    assert response.status_code == 302
+    user = db.session.get(AppUser, user_id)
+    assert (user.active, user.status) == (True, "active")
+
+
+def test_revoking_an_invitation_closes_its_link(admin_client, admin, client):
+    invite(admin_client)
+    user_id = invited_user().id
+    link = links()[0]
+
+    assert admin_client.post(f"/portal/members/{user_id}/revoke").status_code == 302
+
+    db.session.expire_all()
+    user = db.session.get(AppUser, user_id)
+    assert (user.active, user.status) == (False, "deactivated")
+    assert client.get(link).status_code == 404
+    response = client.post(link, data={"password": "un-secret-neuf", "confirm": "un-secret-neuf"})
+    assert response.status_code == 404
+    assert db.session.get(AppUser, user_id).active is False
+
+
+def test_only_a_pending_invitation_can_be_resent_or_revoked(admin_client, admin):
+    member = UserFactory(role=Role.ORG_MEMBER, organisation=admin.organisation)
+    member_id = member.id
+
+    for action in ("resend", "revoke"):
+        response = admin_client.post(f"/portal/members/{member_id}/{action}", follow_redirects=True)
+        assert "Ce membre n&#39;attend aucune invitation." in response.text
+
+    db.session.expire_all()
+    assert db.session.get(AppUser, member_id).status == "active"
+    assert db.session.scalars(select(EmailMessage)).all() == []
+
+
+def test_a_foreign_invitation_is_not_found(admin_client, admin):
+    foreign = UserFactory(role=Role.ORG_MEMBER, active=False, status="invited")
+    foreign_id = foreign.id
+
+    for action in ("resend", "revoke"):
+        assert admin_client.post(f"/portal/members/{foreign_id}/{action}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(AppUser, foreign_id).status == "invited"
+
+
+def test_a_member_gets_403_on_every_members_action(client, admin):
+    invited = UserFactory(
+        role=Role.ORG_MEMBER, organisation=admin.organisation, active=False, status="invited"
+    )
+    member = UserFactory(role=Role.ORG_MEMBER, organisation=admin.organisation)
+    target_ids = (admin.id, invited.id)
+    login(client, member.email)
+
+    assert client.post(f"/portal/members/{target_ids[0]}/deactivate").status_code == 403
+    for action in ("resend", "revoke"):
+        assert client.post(f"/portal/members/{target_ids[1]}/{action}").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(AppUser, target_ids[0]).status == "active"
+    assert db.session.get(AppUser, target_ids[1]).status == "invited"
+
+
+def test_deactivating_closes_the_account_and_says_so(admin_client, admin):
+    member_id = UserFactory(role=Role.ORG_MEMBER, organisation=admin.organisation).id
+
+    admin_client.post(f"/portal/members/{member_id}/deactivate")
+
+    db.session.expire_all()
+    user = db.session.get(AppUser, member_id)
+    assert (user.active, user.status) == (False, "deactivated")

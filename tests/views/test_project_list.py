@@ -233,3 +233,122 @@ def test_list_runs_as_many_statements_for_100_projects_as_for_10(staff_client):
 
     assert (rows_10, rows_100) == (10, 100)
     assert with_10 == with_100
+
+
+def test_list_searches_the_description(staff_client):
+    wanted = ProjectFactory(description="Usinage d'un carter en titane grade 5.")
+    other = ProjectFactory(description="Plan de perçage d'une platine.")
+
+    page = staff_client.get(LIST, query_string={"_flt_2_description": "titane"}).text
+
+    assert wanted.reference in page
+    assert other.reference not in page
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.TEAM])
+def test_list_filters_by_creation_dates_in_paris_time(client, role):
+    login(client, UserFactory(role=role).email)
+    # 23:30 UTC on 31 March is already 1 April in Paris.
+    april = ProjectFactory(created_at=datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+    march = ProjectFactory(created_at=datetime(2026, 3, 31, 21, 30, tzinfo=UTC))
+    may = ProjectFactory(created_at=datetime(2026, 5, 1, 8, 0, tzinfo=UTC))
+
+    query = {"created_from": "2026-04-01", "created_to": "2026-04-30"}
+    page = client.get(LIST, query_string=query).text
+
+    assert april.reference in page
+    assert march.reference not in page and may.reference not in page
+    assert 'value="2026-04-01"' in page and 'value="2026-04-30"' in page
+
+
+def test_list_filters_by_deadline_with_both_ends_included(staff_client):
+    first = ProjectFactory(deadline=date(2026, 6, 1))
+    last = ProjectFactory(deadline=date(2026, 6, 30))
+    after = ProjectFactory(deadline=date(2026, 7, 1))
+    undated = ProjectFactory(deadline=None)
+
+    query = {"deadline_from": "2026-06-01", "deadline_to": "2026-06-30"}
+    page = staff_client.get(LIST, query_string=query).text
+
+    assert first.reference in page and last.reference in page
+    assert after.reference not in page and undated.reference not in page
+
+
+def test_an_open_ended_range_and_other_filters_combine(staff_client):
+    late_paid = ProjectFactory(status="PAID", deadline=date(2026, 9, 1))
+    late_pending = ProjectFactory(status="PENDING", deadline=date(2026, 9, 1))
+    early_paid = ProjectFactory(status="PAID", deadline=date(2026, 1, 1))
+
+    query = {"deadline_from": "2026-08-01", "_flt_0_status": "PAID"}
+    page = staff_client.get(LIST, query_string=query).text
+
+    assert late_paid.reference in page
+    assert late_pending.reference not in page and early_paid.reference not in page
+    # The date form carries the other filters along.
+    assert '<input type="hidden" name="_flt_0_status" value="PAID">' in page
+
+
+def test_dashboard_groups_combine_with_date_ranges(staff_client):
+    inside = ProjectFactory(status="IN_REVIEW", deadline=date(2026, 6, 15))
+    outside = ProjectFactory(status="IN_REVIEW", deadline=date(2026, 8, 15))
+    other_group = ProjectFactory(status="PAID", deadline=date(2026, 6, 15))
+
+    query = {"group": "in_progress", "deadline_to": "2026-06-30"}
+    page = staff_client.get(LIST, query_string=query).text
+
+    assert inside.reference in page
+    assert outside.reference not in page and other_group.reference not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            {"created_from": "31/12/2026"},
+            "31/12/2026 n'est pas une date : indiquez la plage de dates de création",
+        ),
+        ({"deadline_to": "2026-02-30"}, "2026-02-30 n'est pas une date"),
+        (
+            {"deadline_from": "2026-06-30", "deadline_to": "2026-06-01"},
+            "La plage d'échéances se termine avant de commencer.",
+        ),
+        ({"group": "everything"}, "Aucun groupe de projets de ce nom."),
+    ],
+)
+def test_bad_dates_are_refused_with_a_message_and_kept_in_the_form(staff_client, query, message):
+    project = ProjectFactory()
+
+    response = staff_client.get(LIST, query_string=query)
+
+    assert response.status_code == 400
+    page = response.text
+    assert message in page.replace("&#39;", "'")
+    assert project.reference not in page
+    for value in query.values():
+        if "-" in value or "/" in value:
+            assert f'value="{value}"' in page
+
+
+def test_date_filters_keep_the_statement_count_fixed(staff_client):
+    for day in range(1, 21):
+        ProjectFactory(deadline=date(2026, 6, day))
+    ranged = {"psize_ProjectAdminView": "100", "deadline_from": "2026-06-01"}
+
+    def statements(query: dict[str, str]) -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany) -> None:
+            seen.append(statement)
+
+        db.session.remove()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert staff_client.get(LIST, query_string=query).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    staff_client.get(LIST)
+    few = statements({**ranged, "deadline_to": "2026-06-05"})
+    many = statements({**ranged, "deadline_to": "2026-06-20"})
+    assert few == many

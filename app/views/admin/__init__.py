@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext
 
 def register_admin_views(appbuilder: AppBuilder) -> None:
     from app.views.admin.dashboard import DashboardAdminView
+    from app.views.admin.exports import ExportAdminView
     from app.views.admin.organisation import OrganisationAdminView
     from app.views.admin.project import ProjectAdminView
     from app.views.admin.project_actions import ProjectActionsAdminView
@@ -51,6 +52,7 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
         (PaymentAdminView, "Paiements", lazy_gettext("Payments"), "fa-credit-card"),
         (InvoiceAdminView, "Factures", lazy_gettext("Invoices"), "fa-file-text-o"),
         (EmailMessageAdminView, "Journal des emails", lazy_gettext("Email log"), "fa-envelope"),
+        (ExportAdminView, "Exports comptables", lazy_gettext("Accounting exports"), "fa-download"),
     ):
         appbuilder.add_view(
             view,

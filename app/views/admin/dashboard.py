@@ -18,7 +18,7 @@ from app.services.backoffice import (
     revenue_by_month,
 )
 from app.services.dashboard import count_by_status, counters
-from app.views.admin.project import OVERDUE_GROUP
+from app.views.admin.project_filters import OVERDUE_GROUP
 
 REVENUE_MONTHS = 12
 OVERDUE_SHOWN = 10

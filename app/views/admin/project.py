@@ -11,7 +11,7 @@ from flask import abort, request
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.filters import BaseFilter, Filters
+from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
@@ -20,7 +20,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 from wtforms import SelectField
 
-from app.domain.errors import N_, NotFound
+from app.domain.errors import Invalid, NotFound
 from app.domain.workflow import (
     TRANSITIONS,
     Actor,
@@ -33,7 +33,6 @@ from app.extensions import db
 from app.models import FileKind, Organisation, Project, ProjectEvent, ProjectFile
 from app.security import current_viewer
 from app.services.backoffice import (
-    OPEN_VALUES,
     business_today,
     is_overdue,
     priority_rank,
@@ -41,16 +40,19 @@ from app.services.backoffice import (
 )
 from app.services.comment import comments_for
 from app.services.common import load_project
-from app.services.dashboard import COUNTER_GROUPS, row_counts
+from app.services.dashboard import row_counts
 from app.services.payment import MANUAL_METHODS
+from app.services.payment_overview import payment_overview
 from app.services.project import PRICE_FROZEN_STATUSES
+from app.views.admin.project_filters import (
+    GROUP_LABELS,
+    RANGE_ARGUMENTS,
+    project_list_filters,
+)
+from app.views.errors import message_of
 from app.views.formatting import PAYMENT_METHOD_LABELS
 
 MAX_PAGE_SIZE = 100
-# The dashboard's links: ?group=<key> lists a counter's statuses, or the overdue projects.
-OVERDUE_GROUP = "overdue"
-GROUP_LABELS = {key: label for key, label, _ in COUNTER_GROUPS} | {OVERDUE_GROUP: N_("Overdue")}
-GROUPS = frozenset(GROUP_LABELS)
 # The default order's name: not a column, see ProjectInterface.apply_order_by.
 WORK_QUEUE = "work_queue"
 # Searched by picking a value from a list, so "starts with" and the like make no sense.
@@ -70,20 +72,6 @@ class ProjectFilterConverter(SQLAFilterConverter):
         ("is_choice", [FilterEqual, FilterNotEqual]),
         *SQLAFilterConverter.conversion_table,
     )
-
-
-class GroupFilter(BaseFilter):
-    """Keep the projects of one dashboard group: several statuses, or the overdue ones."""
-
-    name = "group"
-
-    def apply(self, query: Any, value: str) -> Any:
-        if value == OVERDUE_GROUP:
-            return query.filter(
-                Project.deadline < business_today(), Project.status.in_(OPEN_VALUES)
-            )
-        statuses = next(group for key, _, group in COUNTER_GROUPS if key == value)
-        return query.filter(Project.status.in_([status.value for status in statuses]))
 
 
 class ProjectInterface(SQLAInterface):
@@ -180,7 +168,15 @@ class ProjectAdminView(ModelView):
     page_size = 25
     # The organisation is searched by its id: FAB's relation filters load rows with the legacy
     # Query.get(), which SQLAlchemy 2 deprecates.
-    search_columns = ["reference", "title", "client_name", "status", "priority", "organisation_id"]
+    search_columns = [
+        "reference",
+        "title",
+        "description",
+        "client_name",
+        "status",
+        "priority",
+        "organisation_id",
+    ]
     search_form_extra_fields = {
         "status": SelectField(
             lazy_gettext("Status"), choices=_choices(ProjectStatus), widget=Select2Widget()
@@ -201,6 +197,7 @@ class ProjectAdminView(ModelView):
         "title": lazy_gettext("Title"),
         "organisation": lazy_gettext("Organisation"),
         "organisation_id": lazy_gettext("Organisation"),
+        "description": lazy_gettext("Description"),
         "client_name": lazy_gettext("Client"),
         "status": lazy_gettext("Status"),
         "priority": lazy_gettext("Priority"),
@@ -210,23 +207,41 @@ class ProjectAdminView(ModelView):
         "created_at": lazy_gettext("Created"),
     }
 
+    @expose("/list/")
+    @has_access
+    def list(self) -> Any:
+        """List the projects the URL's search, group and date ranges ask for."""
+        try:
+            widgets = self._list()
+        except Invalid as error:
+            # The list is not drawn on a filter it cannot read; the form keeps what was typed.
+            page = self.render_template(
+                self.list_template, title=self.list_title, filter_error=message_of(error)
+            )
+            return page, 400
+        return self.render_template(self.list_template, title=self.list_title, widgets=widgets)
+
     def _list(self, **kwargs: Any) -> dict[str, Any]:
         self._refuse_bad_arguments()
         return super()._list(**kwargs)
 
     def render_template(self, template: str, **kwargs: Any) -> Any:
-        """Tell the list which dashboard group it shows, if any."""
-        label = GROUP_LABELS.get(request.args.get("group", ""))
-        if template == self.list_template and label:
-            kwargs["group_label"] = gettext(label)
+        """Hand the list its dashboard group, if any, and the date ranges typed."""
+        if template == self.list_template:
+            label = GROUP_LABELS.get(request.args.get("group", ""))
+            if label:
+                kwargs["group_label"] = gettext(label)
+            kwargs["ranges"] = {name: request.args.get(name, "") for name in RANGE_ARGUMENTS}
+            kwargs["kept_arguments"] = [
+                (name, value)
+                for name, value in request.args.items(multi=True)
+                if name not in RANGE_ARGUMENTS and not name.startswith("page_")
+            ]
         return super().render_template(template, **kwargs)
 
     def _get_list_widget(self, filters: Filters, **kwargs: Any) -> dict[str, Any]:
-        group = request.args.get("group")
-        if group:
-            chosen = self.datamodel.get_filters(["status"])
-            chosen.add_filter("status", GroupFilter, group)
-            filters = filters.get_joined_filters(chosen)
+        """:raise Invalid: for a group, a date or a date range the list cannot read."""
+        filters = project_list_filters(self._filters, request.args)
         return super()._get_list_widget(filters=filters, **kwargs)
 
     def _refuse_bad_arguments(self) -> None:
@@ -242,8 +257,6 @@ class ProjectAdminView(ModelView):
         order = get_order_args().get(name)
         if order and order[0] not in self.order_columns:
             abort(400, description="Projects cannot be sorted by that column.")
-        if request.args.get("group") not in (None, *GROUPS):
-            abort(400, description="No such group of projects.")
         filters = self._filters.get_search_filters()
         for argument in request.args:
             match = _FILTER_ARGUMENT.search(argument)
@@ -278,6 +291,7 @@ class ProjectAdminView(ModelView):
             deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
             comments=comments,
             history=_history_of(project.id),
+            payment_info=payment_overview(project),
         )
 
 

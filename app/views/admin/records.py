@@ -31,12 +31,29 @@ def list_widget(template: str) -> type[ListWidget]:
 
 
 class RecordAdminView(ModelView):
-    """A read-only list, searchable on a few columns, paged by at most MAX_PAGE_SIZE rows."""
+    """A read-only list, searchable on a few columns, paged by at most MAX_PAGE_SIZE rows.
+
+    A subclass names its ``model``, the ``row_template`` drawing its rows and its listed
+    ``columns`` with their labels; the list is derived from them.
+    """
 
     include_route_methods = {"list"}
     base_permissions = ["can_list"]
     page_size = 50
     list_template = "admin/record_list.html"
+    model: type[Any] | None = None
+    row_template = ""
+    # The columns shown, in order, with their labels; searched-only columns add theirs here.
+    columns: dict[str, Any] = {}
+    other_labels: dict[str, Any] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.model is not None:
+            cls.datamodel = RowInterface(cls.model)
+            cls.list_widget = list_widget(cls.row_template)
+            cls.list_columns = list(cls.columns)
+            cls.label_columns = {**cls.columns, **cls.other_labels}
 
     def _list(self, **kwargs: Any) -> dict[str, Any]:
         name = self.__class__.__name__
@@ -53,24 +70,23 @@ class RecordAdminView(ModelView):
 class EmailMessageAdminView(RecordAdminView):
     """Every email the application wrote, sent or failed, with a way to send it again."""
 
-    datamodel = RowInterface(EmailMessage)
+    model = EmailMessage
+    row_template = "admin/widgets/email_list.html"
     route_base = "/admin/emails"
     include_route_methods = {"list", "resend"}
     base_permissions = ["can_list", "can_resend"]
     list_title = lazy_gettext("Email log")
-    list_widget = list_widget("admin/widgets/email_list.html")
-    list_columns = ["created_at", "status", "recipient", "subject", "last_error"]
-    order_columns = ["created_at", "status", "recipient"]
-    search_columns = ["recipient", "subject", "status", "kind"]
-    base_order = ("created_at", "desc")
-    label_columns = {
+    columns = {
         "created_at": lazy_gettext("Written"),
         "status": lazy_gettext("Status"),
         "recipient": lazy_gettext("Recipient"),
         "subject": lazy_gettext("Subject"),
-        "kind": lazy_gettext("Kind"),
         "last_error": lazy_gettext("Error"),
     }
+    other_labels = {"kind": lazy_gettext("Kind")}
+    order_columns = ["created_at", "status", "recipient"]
+    search_columns = ["recipient", "subject", "status", "kind"]
+    base_order = ("created_at", "desc")
 
     @expose("/<int:pk>/resend", methods=["POST"])
     @has_access
@@ -90,23 +106,11 @@ class EmailMessageAdminView(RecordAdminView):
 class PaymentAdminView(RecordAdminView):
     """Every payment received, by card or by hand, kept even when its project is deleted."""
 
-    datamodel = RowInterface(Payment)
+    model = Payment
+    row_template = "admin/widgets/payment_list.html"
     route_base = "/admin/payments"
     list_title = lazy_gettext("Payments")
-    list_widget = list_widget("admin/widgets/payment_list.html")
-    list_columns = [
-        "paid_at",
-        "project_reference",
-        "organisation_name",
-        "client_name",
-        "amount_cents",
-        "method",
-        "external_reference",
-    ]
-    order_columns = ["paid_at", "project_reference", "amount_cents"]
-    search_columns = ["project_reference", "organisation_name", "client_name", "method"]
-    base_order = ("paid_at", "desc")
-    label_columns = {
+    columns = {
         "paid_at": lazy_gettext("Paid"),
         "project_reference": lazy_gettext("Reference"),
         "organisation_name": lazy_gettext("Organisation"),
@@ -115,29 +119,19 @@ class PaymentAdminView(RecordAdminView):
         "method": lazy_gettext("Method"),
         "external_reference": lazy_gettext("Bank or cheque reference"),
     }
+    order_columns = ["paid_at", "project_reference", "amount_cents"]
+    search_columns = ["project_reference", "organisation_name", "client_name", "method"]
+    base_order = ("paid_at", "desc")
 
 
 class InvoiceAdminView(RecordAdminView):
     """Every invoice issued, numbered without gaps, with its amounts frozen."""
 
-    datamodel = RowInterface(Invoice)
+    model = Invoice
+    row_template = "admin/widgets/invoice_list.html"
     route_base = "/admin/invoices"
     list_title = lazy_gettext("Invoices")
-    list_widget = list_widget("admin/widgets/invoice_list.html")
-    list_columns = [
-        "number",
-        "issued_at",
-        "project_reference",
-        "organisation_name",
-        "client_name",
-        "amount_excl_cents",
-        "vat_cents",
-        "amount_incl_cents",
-    ]
-    order_columns = ["number", "issued_at", "amount_incl_cents"]
-    search_columns = ["number", "project_reference", "organisation_name", "client_name"]
-    base_order = ("issued_at", "desc")
-    label_columns = {
+    columns = {
         "number": lazy_gettext("Number"),
         "issued_at": lazy_gettext("Issued"),
         "project_reference": lazy_gettext("Reference"),
@@ -147,22 +141,24 @@ class InvoiceAdminView(RecordAdminView):
         "vat_cents": lazy_gettext("VAT"),
         "amount_incl_cents": lazy_gettext("Incl. VAT"),
     }
+    order_columns = ["number", "issued_at", "amount_incl_cents"]
+    search_columns = ["number", "project_reference", "organisation_name", "client_name"]
+    base_order = ("issued_at", "desc")
 
 
 class RequestedServiceAdminView(RecordAdminView):
     """The services an organisation can ask for, in the order the forms offer them."""
 
-    datamodel = RowInterface(RequestedService)
+    model = RequestedService
+    row_template = "admin/widgets/service_list.html"
     route_base = "/admin/services"
     list_title = lazy_gettext("Requested services")
-    list_widget = list_widget("admin/widgets/service_list.html")
-    list_columns = ["position", "name", "name_en", "active"]
-    order_columns = ["position", "name"]
-    search_columns = ["name", "name_en"]
-    base_order = ("position", "asc")
-    label_columns = {
+    columns = {
         "position": lazy_gettext("Order"),
         "name": lazy_gettext("Name (French)"),
         "name_en": lazy_gettext("Name (English)"),
         "active": lazy_gettext("Offered"),
     }
+    order_columns = ["position", "name"]
+    search_columns = ["name", "name_en"]
+    base_order = ("position", "asc")

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext
 def register_portal_views(appbuilder: AppBuilder) -> None:
     from app.views.portal.account import AccountPortalView
     from app.views.portal.dashboard import DashboardPortalView
+    from app.views.portal.exports import ExportPortalView
     from app.views.portal.files import CommentPortalView, ProjectFilePortalView
     from app.views.portal.member import InvitationView, MemberPortalView
     from app.views.portal.project import ProjectPortalView
@@ -25,6 +26,7 @@ def register_portal_views(appbuilder: AppBuilder) -> None:
         icon="fa-folder-open",
     )
     appbuilder.add_view_no_menu(ProjectFilePortalView)
+    appbuilder.add_view_no_menu(ExportPortalView)
     appbuilder.add_view_no_menu(CommentPortalView)
     appbuilder.add_view_no_menu(AccountPortalView)
     appbuilder.add_view_no_menu(MemberPortalView)

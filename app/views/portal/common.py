@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.wrappers import Response
 
 from app.domain.errors import N_, Invalid
 from app.domain.policy import Viewer
@@ -20,6 +21,24 @@ def portal_viewer() -> Viewer:
     if viewer is None or not viewer.is_org_user or viewer.organisation_id is None:
         abort(403)
     return viewer
+
+
+def send_staff_to_back_office() -> Response | None:
+    """Redirect Admin and Team opening a portal page to the matching back-office page.
+
+    A portal project page leads to the back-office page of the same project, any other portal
+    page to the team's dashboard. Only reads are redirected: a write answers 403 as before.
+    """
+    endpoint = request.endpoint or ""
+    if request.method != "GET" or not endpoint.split(".")[0].endswith("PortalView"):
+        return None
+    viewer = current_viewer()
+    if viewer is None or not viewer.is_staff:
+        return None
+    pk = (request.view_args or {}).get("pk")
+    if endpoint.startswith("Project") and pk is not None:
+        return redirect(url_for("ProjectAdminView.show", pk=pk))
+    return redirect(url_for("DashboardAdminView.index"))
 
 
 def project_input(form: MultiDict[str, str]) -> ProjectInput:

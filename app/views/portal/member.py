@@ -13,6 +13,8 @@ from app.services.member import (
     find_invitation,
     invite_member,
     members_of,
+    resend_invitation,
+    revoke_invitation,
 )
 from app.views.errors import flash_error
 from app.views.portal.common import portal_viewer
@@ -23,7 +25,7 @@ class MemberPortalView(BaseView):
 
     route_base = "/portal/members"
     default_view = "list"
-    base_permissions = ["can_list", "can_invite", "can_deactivate"]
+    base_permissions = ["can_list", "can_invite", "can_deactivate", "can_resend", "can_revoke"]
 
     @expose("/")
     @has_access
@@ -64,15 +66,33 @@ class MemberPortalView(BaseView):
     @has_access
     def deactivate(self, user_id: int) -> Any:
         """Close a member's account."""
+        return self._change(deactivate_member, user_id, gettext("The account is deactivated."))
+
+    @expose("/<int:user_id>/resend", methods=["POST"])
+    @has_access
+    def resend(self, user_id: int) -> Any:
+        """Send an invited member a new link; the previous one stops working."""
+        return self._change(resend_invitation, user_id, gettext("A new invitation was sent."))
+
+    @expose("/<int:user_id>/revoke", methods=["POST"])
+    @has_access
+    def revoke(self, user_id: int) -> Any:
+        """Withdraw an invitation before it is accepted."""
+        return self._change(revoke_invitation, user_id, gettext("The invitation is revoked."))
+
+    def _change(self, service: Any, user_id: int, done: str) -> Any:
+        # A member who may not manage members gets the members list's answer: 403.
         viewer = portal_viewer()
         try:
-            deactivate_member(viewer, viewer.organisation_id, user_id)
+            service(viewer, viewer.organisation_id, user_id)
+        except PermissionDenied:
+            abort(403)
         except NotFound:
             abort(404)
         except DomainError as error:
             flash_error(error)
         else:
-            flash(gettext("The account is deactivated."), "success")
+            flash(done, "success")
         return redirect(url_for(".list"))
 
 
