@@ -1,4 +1,4 @@
-/* CNC Pulse back office: confirmations before destructive posts, and upload progress bars. */
+/* CNC Pulse back office and portal: confirmations before destructive posts, and upload progress bars. */
 (function () {
     "use strict";
 
@@ -47,7 +47,42 @@
         request.send(new FormData(form));
     }
 
-    document.querySelectorAll("form.cnc-upload").forEach(function (form) {
+    document.querySelectorAll("form.cnc-upload:not([data-progress])").forEach(function (form) {
         form.addEventListener("submit", function (event) { sendWithProgress(form, event); });
+    });
+
+    // A form whose answer is a page (a new project: the project, or the form with its errors)
+    // is sent the same way, and the answer replaces the page as a normal submit would.
+    function sendAndShow(form, event) {
+        var input = form.querySelector("input[type=file]");
+        if (!window.FormData || event.defaultPrevented || !input || !input.files.length) {
+            return;
+        }
+        event.preventDefault();
+        var progress = form.querySelector(".cnc-progress");
+        var bar = progress.querySelector(".progress-bar");
+        progress.classList.remove("hidden");
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+        var request = new XMLHttpRequest();
+        request.open("POST", form.action);
+        request.upload.addEventListener("progress", function (e) {
+            if (e.lengthComputable) {
+                var percent = Math.round((e.loaded / e.total) * 100);
+                bar.style.width = percent + "%";
+                bar.textContent = percent + " %";
+            }
+        });
+        request.addEventListener("load", function () {
+            document.open();
+            document.write(request.responseText);
+            document.close();
+            history.replaceState(null, "", request.responseURL);
+        });
+        request.addEventListener("error", function () { form.submit(); });
+        request.send(new FormData(form));
+    }
+
+    document.querySelectorAll("form[data-progress]").forEach(function (form) {
+        form.addEventListener("submit", function (event) { sendAndShow(form, event); });
     });
 }());
