@@ -72,6 +72,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": get("STRIPE_API_BASE"),
+        "PAYMENT_LINK_REMINDER_HOURS": env_int(environ, "PAYMENT_LINK_REMINDER_HOURS"),
+        "OUTBOX_RETENTION_DAYS": env_int(environ, "OUTBOX_RETENTION_DAYS"),
+        "JOB_RECORD_RETENTION_DAYS": env_int(environ, "JOB_RECORD_RETENTION_DAYS"),
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
     }
     return {key: value for key, value in values.items() if value is not None}
@@ -79,7 +82,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
 
 class Config:
     APP_NAME = "CNC Pulse"
-    SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - production refuses to start without its own
+    # 32 bytes at least: it also signs the API's tokens (HMAC-SHA256, RFC 7518 §3.2).
+    SECRET_KEY = "dev-only-secret-key-change-me-please"  # noqa: S105 - production requires its own
     SQLALCHEMY_DATABASE_URI = database_url(None)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL: str | None = None
@@ -105,6 +109,11 @@ class Config:
     STRIPE_API_BASE: str | None = None
 
     PAYMENT_LINK_DAYS = 7
+    # The client is reminded once, this long before their payment link expires.
+    PAYMENT_LINK_REMINDER_HOURS = 48
+    # Housekeeping deletes outbox messages done this long ago, and RQ's records of failed jobs.
+    OUTBOX_RETENTION_DAYS = 30
+    JOB_RECORD_RETENTION_DAYS = 7
 
     # Flask-AppBuilder
     FAB_UPDATE_PERMS = (
@@ -139,13 +148,18 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SECRET_KEY = "testing-secret-key-of-thirty-two-bytes"  # noqa: S105
     PUBLIC_BASE_URL = "http://cnc-pulse.test"
     TEAM_NOTIFICATION_EMAIL = "equipe@cnc-pulse.test"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    # The public payment pages are rate-limited per address: counted in Redis, shared by every
+    # process; should Redis be down, each process counts on its own meanwhile.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     REQUIRED_ENVIRONMENT = (
         "SECRET_KEY",
         "DATABASE_URL",

@@ -10,9 +10,15 @@ from flask_appbuilder import AppBuilder
 
 from config import CONFIGS, INSTANCE_DIR, from_environment
 
+# The loggers RQ's worker, its scheduler and its cron scheduler give handlers of their own.
+RQ_LOGGERS = ("rq.worker", "rq.job", "rq.scheduler", "rq.cron")
+
 
 class MissingSettingError(RuntimeError):
     """A value production cannot run without is not set."""
+
+
+MIN_SECRET_KEY_BYTES = 32
 
 
 def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -47,6 +53,13 @@ def _check_required(app: Flask, names: tuple[str, ...]) -> None:
             + ", ".join(missing)
             + ". Set them in the environment."
         )
+    # The key also signs API tokens with HMAC-SHA256, which wants 32 bytes at least.
+    secret = app.config["SECRET_KEY"].encode("utf-8")
+    if "SECRET_KEY" in names and len(secret) < MIN_SECRET_KEY_BYTES:
+        raise MissingSettingError(
+            f"SECRET_KEY is too short: use {MIN_SECRET_KEY_BYTES} random bytes or more, "
+            'for instance from python -c "import secrets; print(secrets.token_urlsafe(48))".'
+        )
 
 
 def _configure_logging(app: Flask) -> None:
@@ -58,6 +71,12 @@ def _configure_logging(app: Flask) -> None:
     # Our own events and the migrations applied are worth reading; FAB's start-up chatter is not.
     for name in ("app", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.INFO)
+    # An RQ worker prints its own lines through handlers of its own, set up before the job builds
+    # the app: passed on to the root handler as well, each line would be printed twice.
+    for name in RQ_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.handlers:
+            logger.propagate = False
 
 
 def register_extensions(app: Flask) -> None:
@@ -72,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     # Before AppBuilder, so FAB exempts its own token-authenticated APIs.
     csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     database.install()
     tenancy.install()

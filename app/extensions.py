@@ -13,4 +13,5 @@ db = SQLA(metadata=Model.metadata)
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Its storage comes from RATELIMIT_STORAGE_URI, set in create_app.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

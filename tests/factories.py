@@ -8,14 +8,26 @@ from factory.alchemy import SQLAlchemyModelFactory
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
+from app.domain.money import split_vat
 from app.domain.policy import Role, Viewer
 from app.extensions import db
-from app.models import AppUser, Comment, Organisation, Project, ProjectFile
+from app.models import (
+    AppUser,
+    Comment,
+    Invoice,
+    Organisation,
+    Payment,
+    Project,
+    ProjectFile,
+    Refund,
+)
 
 PASSWORD = "mot-de-passe-de-test"
 # Hashing with scrypt for every test user would dominate the run time.
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-_references = itertools.count(1)
+# Far above what the services number in a test, so a factory row never takes a service's number.
+_references = itertools.count(50001)
+_invoices = itertools.count(50001)
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -123,3 +135,76 @@ def viewer(user: AppUser) -> Viewer:
     found = viewer_for(user)
     assert found is not None
     return found
+
+
+def paid(
+    project: Project,
+    paid_at: datetime,
+    *,
+    amount_cents: int = 120_00,
+    number: str | None = None,
+    method: str = "STRIPE",
+    refunds: tuple[tuple[int, datetime], ...] = (),
+    stripe_id: str | None = None,
+) -> Payment:
+    """Record a payment of a project as the accountant reads it: payment, invoice, refunds.
+
+    Amounts split at 20 % VAT; ``refunds`` are (cents, moment) pairs.
+    """
+    payment = Payment(
+        organisation_id=project.organisation_id,
+        project_id=project.id,
+        project_reference=project.reference,
+        project_title=project.title,
+        organisation_name=project.organisation.name,
+        client_name=project.client_name,
+        client_email=project.client_email,
+        amount_cents=amount_cents,
+        refunded_cents=sum(cents for cents, _ in refunds),
+        currency=project.currency,
+        method=method,
+        status="PARTIALLY_REFUNDED" if refunds else "SUCCEEDED",
+        stripe_checkout_session_id=f"cs_test_{stripe_id}" if stripe_id else None,
+        stripe_payment_intent_id=f"pi_test_{stripe_id}" if stripe_id else None,
+        paid_at=paid_at,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    excl, vat = split_vat(amount_cents, 2000)
+    year = paid_at.year
+    sequence = next(_invoices)
+    db.session.add(
+        Invoice(
+            organisation_id=project.organisation_id,
+            number=number or f"F-{year}-{sequence:05d}",
+            year=year,
+            sequence=sequence,
+            payment_id=payment.id,
+            project_id=project.id,
+            project_reference=project.reference,
+            project_title=project.title,
+            organisation_name=project.organisation.name,
+            client_name=project.client_name,
+            client_email=project.client_email,
+            seller_name="CNC Pulse",
+            seller_address="1 rue de l'Usinage, 69000 Lyon",
+            vat_rate_basis_points=2000,
+            amount_excl_cents=excl,
+            vat_cents=vat,
+            amount_incl_cents=amount_cents,
+            currency=project.currency,
+            issued_at=paid_at,
+        )
+    )
+    for index, (cents, moment) in enumerate(refunds):
+        db.session.add(
+            Refund(
+                organisation_id=project.organisation_id,
+                payment_id=payment.id,
+                amount_cents=cents,
+                stripe_refund_id=f"re_test_{stripe_id}_{index}" if stripe_id else None,
+                created_at=moment,
+            )
+        )
+    db.session.commit()
+    return payment

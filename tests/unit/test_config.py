@@ -6,7 +6,7 @@ from app import MissingSettingError, create_app
 from config import database_url, env_bool, from_environment
 
 PRODUCTION = {
-    "SECRET_KEY": "s3cret",
+    "SECRET_KEY": "a-production-secret-of-forty-bytes-or-so",
     "DATABASE_URL": "postgresql://db.internal/cnc",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "PUBLIC_BASE_URL": "https://pulse.example.fr",
@@ -65,3 +65,26 @@ def test_environment_overrides_only_what_is_set():
         "MAIL_PORT": 2525,
         "PUBLIC_BASE_URL": "https://x.fr",
     }
+
+
+def test_production_counts_rate_limits_in_redis_shared_by_every_process(monkeypatch, tmp_path):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path))
+    app = create_app("production")
+    assert app.config["RATELIMIT_ENABLED"] is True
+    assert app.config["RATELIMIT_STORAGE_URI"] == PRODUCTION["REDIS_URL"]
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+
+
+def test_without_redis_rate_limits_are_counted_in_memory():
+    app = create_app("testing", {"REDIS_URL": None})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_refuses_a_secret_key_too_short_to_sign_tokens(monkeypatch):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    with pytest.raises(MissingSettingError, match="SECRET_KEY is too short"):
+        create_app("production")
