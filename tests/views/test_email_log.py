@@ -49,7 +49,7 @@ def test_log_lists_every_email_with_its_status_and_error(staff):
 
     page = staff.get(EMAILS).text
 
-    assert "Journal des emails" in page
+    assert "Journal des e-mails" in page
     assert '<span class="cnc-badge cnc-status-rejected">Échec</span>' in page
     assert '<span class="cnc-badge cnc-status-paid">Envoyé</span>' in page
     assert "Connection refused" in page and "jeanne@example.test" in page
@@ -63,7 +63,7 @@ def test_resend_queues_the_email_again(staff):
     response = staff.post(f"/admin/emails/{failed.id}/resend", follow_redirects=True)
 
     assert response.request.path == EMAILS
-    assert "L&#39;email va être renvoyé." in response.text
+    assert "L&#39;e-mail va être renvoyé." in response.text
     assert db.session.query(OutboxMessage).count() == before + 1
 
 
