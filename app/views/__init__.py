@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from flask_appbuilder.menu import MenuItem
 
 
 def register_views(app: Flask, appbuilder: AppBuilder) -> None:
@@ -26,3 +27,16 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_api(appbuilder)
     # Runs before the portal's permission check, which would answer staff 403.
     app.before_request(send_staff_to_back_office)
+    _honour_menu_conditions(app, appbuilder)
+
+
+def _honour_menu_conditions(app: Flask, appbuilder: AppBuilder) -> None:
+    """Make the navigation bar skip entries whose ``menu_cond`` says no, as FAB's menu API does.
+
+    FAB's Jinja navigation checks only the permission, and Admin holds every permission.
+    """
+
+    def is_menu_visible(item: MenuItem) -> bool:
+        return item.should_render() and appbuilder.sm.has_access("menu_access", item.name)
+
+    app.jinja_env.filters["is_menu_visible"] = is_menu_visible

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.models.organisation import Organisation
 from app.services.account import UserInput, save_user, set_password
 from app.views.errors import flash_error
+from app.views.formatting import EMPTY, local_datetime
 
 # FAB's ModelView routes that serve nothing here.
 UNUSED_ROUTES = frozenset({"action", "action_post", "download"})
@@ -197,6 +198,13 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         "active": lazy_gettext("An inactive account can no longer log in."),
     }
     validators_columns: dict[str, list[Any]] = {}
+    formatters_columns = {
+        "roles": lambda roles: ", ".join(role.name for role in roles) or EMPTY,
+        "organisation": lambda organisation: organisation.name if organisation else EMPTY,
+        "active": lambda active: gettext("Yes") if active else gettext("No"),
+        "last_login": local_datetime,
+        "created_on": local_datetime,
+    }
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

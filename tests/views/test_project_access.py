@@ -63,3 +63,23 @@ def test_fab_write_routes_do_not_exist(staff_client, method, url):
 def test_the_view_grants_reading_only(app):
     view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "ProjectAdminView")
     assert sorted(view.base_permissions) == ["can_list", "can_show"]
+
+
+@pytest.mark.parametrize(
+    ("role", "home", "sees_portal", "sees_back_office"),
+    [
+        (Role.ADMIN, "/admin/projects/list/", False, True),
+        (Role.TEAM, "/admin/projects/list/", False, True),
+        (Role.ORG_ADMIN, "/portal/", True, False),
+        (Role.ORG_MEMBER, "/portal/", True, False),
+    ],
+)
+def test_the_navigation_offers_each_person_their_own_face(
+    client, role, home, sees_portal, sees_back_office
+):
+    login(client, UserFactory(role=role).email)
+
+    page = client.get(home).text
+
+    assert ('href="/portal/projects/"' in page) is sees_portal
+    assert ('href="/admin/projects/list/"' in page) is sees_back_office

@@ -56,6 +56,20 @@ def test_admin_lists_users_with_roles_organisation_and_state(admin_client):
     assert "/users/action" not in page
 
 
+def test_the_users_list_reads_as_words_and_local_times(admin_client):
+    UserFactory(role=Role.TEAM, email="absent@cnc-pulse.test", active=False)
+    admin = db.session.scalar(select(AppUser).where(AppUser.email == "chef@cnc-pulse.test"))
+
+    page = admin_client.get(LIST).text
+
+    assert "[Admin]" not in page and ">None<" not in page
+    assert ">True<" not in page and ">False<" not in page
+    assert "Oui" in page and "Non" in page
+    # Logged in just now: shown as the French write it, not as Python prints it.
+    assert str(admin.last_login) not in page
+    assert admin.last_login.strftime("%d/%m/%Y") in page
+
+
 def test_admin_creates_an_organisation_user_who_can_log_in(admin_client, client):
     organisation = OrganisationFactory()
 

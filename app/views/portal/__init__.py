@@ -4,6 +4,14 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext
 
 
+def shown_to_organisation_users() -> bool:
+    """Tell whether the portal's menu entries belong in this user's navigation bar."""
+    from app.security import current_viewer
+
+    viewer = current_viewer()
+    return viewer is not None and viewer.is_org_user
+
+
 def register_portal_views(appbuilder: AppBuilder) -> None:
     from app.views.portal.account import AccountPortalView
     from app.views.portal.dashboard import DashboardPortalView
@@ -13,17 +21,20 @@ def register_portal_views(appbuilder: AppBuilder) -> None:
     from app.views.portal.project import ProjectPortalView
 
     # Menu names are permission names too: app.roles grants menu_access by matching them.
+    # Admin holds every permission; the portal's entries are still only for organisations.
     appbuilder.add_view(
         DashboardPortalView,
         "Portail",
         label=lazy_gettext("Dashboard"),
         icon="fa-dashboard",
+        menu_cond=shown_to_organisation_users,
     )
     appbuilder.add_view(
         ProjectPortalView,
         "Mes projets",
         label=lazy_gettext("My projects"),
         icon="fa-folder-open",
+        menu_cond=shown_to_organisation_users,
     )
     appbuilder.add_view_no_menu(ProjectFilePortalView)
     appbuilder.add_view_no_menu(ExportPortalView)
