@@ -19,6 +19,7 @@ class Event(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     PAYMENT_LINK_EXPIRING = "payment_link_expiring"
     PAYMENT_LINK_EXPIRED = "payment_link_expired"
+    CARD_PAYMENT_REFUSED = "card_payment_refused"
 
 
 class Audience(StrEnum):
@@ -46,6 +47,8 @@ RECIPIENTS: Mapping[Event, frozenset[Audience]] = MappingProxyType(
         Event.PAYMENT_RECEIVED: frozenset({_ORG, _CLIENT, _TEAM}),
         Event.PAYMENT_LINK_EXPIRING: frozenset({_CLIENT}),
         Event.PAYMENT_LINK_EXPIRED: frozenset({_TEAM}),
+        # Money taken on Stripe that no payment here matches: the team refunds or records it.
+        Event.CARD_PAYMENT_REFUSED: frozenset({_TEAM}),
     }
 )
 
@@ -104,6 +107,7 @@ PREFERENCE_LABELS: Mapping[Event, str] = MappingProxyType(
         Event.PAYMENT_LINK_ISSUED: N_("A payment link is sent to the client"),
         Event.PAYMENT_RECEIVED: N_("A payment is received"),
         Event.PAYMENT_LINK_EXPIRED: N_("A payment link has expired"),
+        Event.CARD_PAYMENT_REFUSED: N_("A card payment was refused and needs action"),
     }
 )
 

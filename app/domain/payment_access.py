@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from app.domain.errors import N_
+
 
 class LinkState(StrEnum):
     ACTIVE = "ACTIVE"  # the client may pay
@@ -33,7 +35,37 @@ def link_state(
     if revoked_at is not None:
         return LinkState.REVOKED
     if paid_at is not None:
-        opened = max(paid_at, created_at)
-        open_until = opened + timedelta(days=download_days)
+        open_until = downloads_open_until(paid_at, created_at, download_days)
         return LinkState.DOWNLOADS if now < open_until else LinkState.CLOSED
     return LinkState.ACTIVE if now < expires_at else LinkState.EXPIRED
+
+
+def downloads_open_until(paid_at: datetime, created_at: datetime, download_days: int) -> datetime:
+    """Say until when a paid project's link serves downloads.
+
+    The period runs from the payment, or from the link's issue when the team reissued it
+    after the payment.
+    """
+    return max(paid_at, created_at) + timedelta(days=download_days)
+
+
+class RefusalReason(StrEnum):
+    """Why a Checkout Session paid on Stripe pays nothing here."""
+
+    REVOKED_LINK = "REVOKED_LINK"
+    AMOUNT = "AMOUNT"
+    CURRENCY = "CURRENCY"
+    NOT_PAYABLE = "NOT_PAYABLE"
+
+    @property
+    def label(self) -> str:
+        """Return the English msgid that explains the refusal to the team."""
+        return _REFUSAL_LABELS[self]
+
+
+_REFUSAL_LABELS = {
+    RefusalReason.REVOKED_LINK: N_("It was paid through a link that had been replaced or revoked."),
+    RefusalReason.AMOUNT: N_("The amount paid is not the project's final price."),
+    RefusalReason.CURRENCY: N_("It was paid in another currency than the project's."),
+    RefusalReason.NOT_PAYABLE: N_("The project was no longer awaiting payment."),
+}

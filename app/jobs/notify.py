@@ -15,15 +15,19 @@ from app.domain.notifications import (
     audiences,
     is_transactional,
 )
+from app.domain.payment_access import RefusalReason, downloads_open_until
 from app.domain.policy import Role
 from app.domain.workflow import DELIVERABLES_VISIBLE_TO_ORG, ProjectStatus
 from app.extensions import db
 from app.jobs.email import EmailNotSent, dedupe_key, deliver, render_email, settle_token
 from app.models import (
     AppUser,
+    CheckoutSession,
+    CheckoutStatus,
     Comment,
     EmailMessage,
     FileKind,
+    Invoice,
     NotificationPreference,
     Payment,
     PaymentLink,
@@ -31,6 +35,7 @@ from app.models import (
     ProjectFile,
 )
 from app.models.base import utcnow
+from app.services.settings import get_settings
 from app.services.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -153,6 +158,21 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
                 currency=payment.currency,
                 method=METHOD_LABELS.get(payment.method, METHOD_LABELS["OTHER"]),
             )
+    if event is Event.CARD_PAYMENT_REFUSED:
+        refused = session.get(CheckoutSession, data.get("checkout_session_id"))
+        if refused is None or refused.status != CheckoutStatus.REFUSED.value:
+            log.info(
+                "Card payment %s is no longer refused; no email", data.get("checkout_session_id")
+            )
+            return None
+        context.update(
+            amount_cents=refused.paid_amount_cents,
+            currency=refused.paid_currency or refused.currency,
+            refusal=RefusalReason(refused.refusal).label if refused.refusal else None,
+            checkout_session=refused.id,
+            payment_intent=refused.stripe_payment_intent_id,
+            refused_at=refused.closed_at,
+        )
     if event in (
         Event.PAYMENT_LINK_ISSUED,
         Event.PAYMENT_LINK_EXPIRING,
@@ -192,6 +212,22 @@ def _with_link(
         reissued=len(links) > 1,
         pay_url=f"{base}/pay/{token}" if token and token != SCRUBBED_TOKEN else None,
     )
+    if event is Event.PAYMENT_LINK_ISSUED and project.status == ProjectStatus.PAID.value:
+        # A link reissued after payment opens the downloads and the invoice, nothing to pay.
+        invoice = db.session.scalars(
+            select(Invoice)
+            .where(Invoice.project_id == project.id)
+            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        ).first()
+        context.update(
+            paid=True,
+            downloads_until=downloads_open_until(
+                project.paid_at or link.created_at,
+                link.created_at,
+                get_settings().download_access_days,
+            ),
+            invoice_number=invoice.number if invoice else None,
+        )
     return context
 
 

@@ -7,6 +7,7 @@ from flask_appbuilder import Model
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.payment_access import RefusalReason
 from app.models.base import TenantOwned, UTCDateTime, utcnow
 
 
@@ -155,6 +156,9 @@ class CheckoutStatus(StrEnum):
     PAID = "PAID"  # the payment is recorded
     FAILED = "FAILED"  # the delayed payment failed
     EXPIRED = "EXPIRED"  # expired by Stripe, or by us when a newer one replaced it
+    # Paid on Stripe but refused here (revoked link, wrong amount or currency, project no longer
+    # awaiting payment): money taken without a payment, for the team to refund or record.
+    REFUSED = "REFUSED"
 
 
 class CheckoutSession(TenantOwned, Model):
@@ -177,6 +181,30 @@ class CheckoutSession(TenantOwned, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A REFUSED session: why (a RefusalReason), and what Stripe took (it may differ from what
+    # we asked).
+    refusal: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    paid_amount_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    paid_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # When the team settled a REFUSED session (refunded on Stripe, or recorded by hand), and how.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
+    )
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    resolved_by = relationship("AppUser", foreign_keys=[resolved_by_id], lazy="select")
+
+    @property
+    def refusal_label(self) -> str | None:
+        """The English msgid saying why the payment was refused."""
+        return RefusalReason(self.refusal).label if self.refusal else None
+
+    @property
+    def needs_action(self) -> bool:
+        """Money was taken on Stripe for this session and nobody has settled it yet."""
+        return self.status == CheckoutStatus.REFUSED.value and self.resolved_at is None
 
 
 class StripeEvent(Model):

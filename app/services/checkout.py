@@ -16,7 +16,11 @@ from uuid import uuid4
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.errors import N_, Conflict, NotFound
+from app.domain import policy
+from app.domain.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
+from app.domain.notifications import Event
+from app.domain.payment_access import RefusalReason
+from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
 from app.models import (
@@ -29,6 +33,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.common import load_project
+from app.services.notification import notify
 from app.services.payment import record_payment
 from app.services.payment_link import open_client_link
 from app.services.stripe_gateway import (
@@ -65,7 +70,10 @@ _RANK = {
     CheckoutStatus.FAILED: 2,
     CheckoutStatus.EXPIRED: 2,
     CheckoutStatus.PAID: 3,
+    CheckoutStatus.REFUSED: 3,
 }
+# Final states: nothing Stripe says afterwards changes them.
+_FINAL = frozenset({CheckoutStatus.PAID, CheckoutStatus.REFUSED})
 
 
 def start_checkout(token: str, language: str, page_url: str) -> str:
@@ -178,6 +186,9 @@ def apply_session_state(
     ).first()
     if local is None:
         return _refused("unknown Checkout Session %s (%s)", session_id, source)
+    if local.status == CheckoutStatus.REFUSED.value:
+        # Refused once, the team told once: later events and reconciliations change nothing.
+        return None
     target = remote_status(remote, failed)
     if target is CheckoutStatus.PAID:
         return _settle(session, local, remote, source)
@@ -204,42 +215,10 @@ def _settle(
         return None
     amount = remote.get("amount_total")
     currency = str(remote.get("currency") or "").upper()
-    if amount != project.final_price_cents or amount != local.amount_cents:
-        return _refused(
-            "Checkout Session %s paid %s %s but project %s costs %s %s (%s)",
-            local.id,
-            amount,
-            currency,
-            project.reference,
-            project.final_price_cents,
-            project.currency,
-            source,
-        )
-    if currency != project.currency.upper():
-        return _refused(
-            "Checkout Session %s paid in %s but project %s is in %s (%s)",
-            local.id,
-            currency,
-            project.reference,
-            project.currency,
-            source,
-        )
-    link = session.get(PaymentLink, local.payment_link_id) if local.payment_link_id else None
-    if link is None or link.revoked_at is not None:
-        return _refused(
-            "Checkout Session %s of project %s was paid through a revoked link (%s)",
-            local.id,
-            project.reference,
-            source,
-        )
-    if project.status_enum is not ProjectStatus.AWAITING_PAYMENT:
-        return _refused(
-            "Checkout Session %s was paid but project %s is %s (%s)",
-            local.id,
-            project.reference,
-            project.status,
-            source,
-        )
+    refusal = _refusal(session, local, project, amount, currency)
+    if refusal is not None:
+        reason, explanation = refusal
+        return _refuse(session, local, project, remote, reason, f"{explanation} ({source})")
     local.status = CheckoutStatus.PAID.value
     local.closed_at = utcnow()
     session.flush()
@@ -257,6 +236,69 @@ def _settle(
     return None
 
 
+def _refusal(
+    session: Session,
+    local: CheckoutSession,
+    project: Project,
+    amount: Any,
+    currency: str,
+) -> tuple[RefusalReason, str] | None:
+    """Say why a paid session cannot pay its project, with a sentence for the log.
+
+    :return: None when it can pay it.
+    """
+    if amount != project.final_price_cents or amount != local.amount_cents:
+        return (
+            RefusalReason.AMOUNT,
+            f"Checkout Session {local.id} paid {amount} {currency} but project "
+            f"{project.reference} costs {project.final_price_cents} {project.currency}",
+        )
+    if currency != project.currency.upper():
+        return (
+            RefusalReason.CURRENCY,
+            f"Checkout Session {local.id} paid in {currency} but project "
+            f"{project.reference} is in {project.currency}",
+        )
+    link = session.get(PaymentLink, local.payment_link_id) if local.payment_link_id else None
+    if link is None or link.revoked_at is not None:
+        return (
+            RefusalReason.REVOKED_LINK,
+            f"Checkout Session {local.id} of project {project.reference} was paid through "
+            "a revoked link",
+        )
+    if project.status_enum is not ProjectStatus.AWAITING_PAYMENT:
+        return (
+            RefusalReason.NOT_PAYABLE,
+            f"Checkout Session {local.id} was paid but project {project.reference} is "
+            f"{project.status}",
+        )
+    return None
+
+
+def _refuse(
+    session: Session,
+    local: CheckoutSession,
+    project: Project,
+    remote: dict[str, Any],
+    reason: RefusalReason,
+    explanation: str,
+) -> str:
+    """Close a session paid on Stripe that pays nothing here, and tell the team once.
+
+    The money was taken: the session is REFUSED for good, out of every later reconciliation,
+    and stays marked as needing action until the team refunds it on Stripe or records it.
+    """
+    local.status = CheckoutStatus.REFUSED.value
+    local.closed_at = utcnow()
+    local.refusal = reason.value
+    amount = remote.get("amount_total")
+    local.paid_amount_cents = amount if isinstance(amount, int) else None
+    local.paid_currency = str(remote.get("currency") or "").upper()[:3] or None
+    local.stripe_payment_intent_id = _id_of(remote.get("payment_intent"))
+    notify(session, Event.CARD_PAYMENT_REFUSED, project.id, checkout_session_id=local.id)
+    return _refused("%s", explanation)
+
+
 def _id_of(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("id")
@@ -268,6 +310,58 @@ def _refused(template: str, *args: Any) -> str:
     reason = template % args
     log.error("No payment recorded: %s", reason)
     return reason
+
+
+RESOLUTION_MAX = 500
+
+
+def resolve_refused_payment(viewer: Viewer, project_id: int, session_id: str, note: str) -> None:
+    """Mark a refused card payment as settled by the team, with what they did about it.
+
+    The team refunds the money on Stripe, or records the payment by hand, then says so here.
+
+    :raise PermissionDenied: for anyone but the team.
+    :raise NotFound: if the project or the session (of that project) does not exist.
+    :raise Invalid: for an empty or too long note, a session that was not refused, or one
+        already settled.
+    """
+    if not policy.can_change_status(viewer):
+        raise PermissionDenied(N_("Only the team can settle card payments."))
+    note = (note or "").strip()
+    if not note:
+        raise Invalid(N_("Say what was done with this payment: refunded on Stripe, or recorded."))
+    if len(note) > RESOLUTION_MAX:
+        raise Invalid(N_("The note is too long (%(max)s characters at most)."), max=RESOLUTION_MAX)
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        local = session.scalars(
+            select(CheckoutSession)
+            .where(CheckoutSession.id == session_id, CheckoutSession.project_id == project.id)
+            .with_for_update()
+        ).first()
+        if local is None:
+            raise NotFound(N_("Card payment not found."))
+        if local.status != CheckoutStatus.REFUSED.value:
+            raise Invalid(N_("Only a refused card payment needs to be settled."))
+        if local.resolved_at is not None:
+            raise Invalid(N_("This card payment was already settled."))
+        local.resolved_at = utcnow()
+        local.resolved_by_id = viewer.user_id
+        local.resolution = note
+
+
+def refused_payments_to_settle() -> list[tuple[CheckoutSession, Project]]:
+    """List the card payments refused here that the team has not settled yet, oldest first."""
+    rows = db.session.execute(
+        select(CheckoutSession, Project)
+        .join(Project, Project.id == CheckoutSession.project_id)
+        .where(
+            CheckoutSession.status == CheckoutStatus.REFUSED.value,
+            CheckoutSession.resolved_at.is_(None),
+        )
+        .order_by(CheckoutSession.closed_at, CheckoutSession.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def close_checkout_sessions(project_id: int) -> int:
@@ -362,8 +456,8 @@ def _reconcile_one(remote: dict[str, Any]) -> int:
     """Apply one session's state in its own transaction; return 1 if it paid a project now."""
     with transaction() as session:
         local = session.get(CheckoutSession, remote.get("id"))
-        if local is None or local.status == CheckoutStatus.PAID.value:
-            # Sessions opened elsewhere on the account, or settled already.
+        if local is None or CheckoutStatus(local.status) in _FINAL:
+            # Sessions opened elsewhere on the account, or settled or refused already.
             return 0
         apply_session_state(session, remote, source="reconciliation")
         return 1 if local.status == CheckoutStatus.PAID.value else 0

@@ -1,7 +1,7 @@
 """What the client reads through the payment link: the summary, the deliverables, the invoice."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from flask import current_app
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.domain import policy
 from app.domain.errors import N_, NotFound, PermissionDenied
-from app.domain.payment_access import LinkState
+from app.domain.payment_access import LinkState, downloads_open_until
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
@@ -65,8 +65,11 @@ def client_page(token: str) -> ClientPage:
     )
     until = None
     if downloads:
-        opened_at = max(project.paid_at or opened.link.created_at, opened.link.created_at)
-        until = opened_at + timedelta(days=get_settings().download_access_days)
+        until = downloads_open_until(
+            project.paid_at or opened.link.created_at,
+            opened.link.created_at,
+            get_settings().download_access_days,
+        )
     return ClientPage(
         opened=opened,
         organisation_name=project.organisation.name,

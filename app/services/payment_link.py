@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain import policy
 from app.domain.errors import N_, Invalid, PermissionDenied
 from app.domain.notifications import Event
-from app.domain.payment_access import LinkState, link_state
+from app.domain.payment_access import LinkState, downloads_open_until, link_state
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
 from app.extensions import db
@@ -28,6 +28,8 @@ STRIPE_QUEUE = "stripe"
 EXPIRE_SESSIONS_JOB = "expire_checkout_sessions"
 
 TOKEN_BYTES = 32
+# A new link makes sense while the client has to pay, and after payment for the downloads.
+LINK_STATUSES = PAYMENT_DUE_STATUSES | {ProjectStatus.PAID}
 
 
 def hash_token(token: str) -> str:
@@ -42,13 +44,21 @@ def issue_payment_link(session: Session, project: Project, viewer: Viewer | None
     revoke_active_links(session, project)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
+    paid = project.status_enum is ProjectStatus.PAID
+    if paid:
+        # Reissued after payment: the link opens the downloads, for a period of its own.
+        expires_at = downloads_open_until(
+            project.paid_at or now, now, get_settings().download_access_days
+        )
+    else:
+        expires_at = now + timedelta(days=current_app.config["PAYMENT_LINK_DAYS"])
     link = PaymentLink(
         project_id=project.id,
         organisation_id=project.organisation_id,
         token_hash=hash_token(token),
         created_at=now,
         created_by_id=viewer.user_id if viewer else None,
-        expires_at=now + timedelta(days=current_app.config["PAYMENT_LINK_DAYS"]),
+        expires_at=expires_at,
     )
     session.add(link)
     session.flush()
@@ -57,7 +67,7 @@ def issue_payment_link(session: Session, project: Project, viewer: Viewer | None
         project,
         viewer,
         EventKind.PAYMENT_LINK,
-        details={"link": link.id, "action": "issued"},
+        details={"link": link.id, "action": "download_link" if paid else "issued"},
     )
     notify(session, Event.PAYMENT_LINK_ISSUED, project.id, link_id=link.id, token=token)
     return link
@@ -99,19 +109,38 @@ def queue_checkout_expiry(session: Session, project: Project) -> None:
         )
 
 
-def regenerate_payment_link(viewer: Viewer, project_id: int) -> PaymentLink:
+@dataclass(frozen=True)
+class NewLink:
+    """A link the team issued, and whether it opens the downloads of a paid project."""
+
+    link: PaymentLink
+    for_downloads: bool
+
+
+def regenerate_payment_link(viewer: Viewer, project_id: int) -> NewLink:
     """Issue a new link to the client, as a member of the team; the old one stops working now.
+
+    Before payment the link asks the client to pay; after it (SPEC §6), it opens the
+    deliverables and the invoice for a new download period, and its email says so.
 
     :raise PermissionDenied: for anyone but the team.
     :raise NotFound: if the project does not exist.
-    :raise Invalid: if the project is not awaiting payment.
+    :raise Invalid: if the project is neither awaiting payment nor paid.
     """
     if not policy.can_change_status(viewer):
         raise PermissionDenied(N_("Only the team can manage payment links."))
     with transaction() as session:
         project = load_project(session, viewer, project_id, lock=True)
-        _require_payment_due(project)
-        return issue_payment_link(session, project, viewer)
+        if project.status_enum not in LINK_STATUSES:
+            raise Invalid(
+                N_(
+                    "Only a project awaiting payment or paid can get a new link; "
+                    "this one is %(status)s."
+                ),
+                status=project.status_enum.label,
+            )
+        link = issue_payment_link(session, project, viewer)
+        return NewLink(link, for_downloads=project.status_enum is ProjectStatus.PAID)
 
 
 def remind_client(viewer: Viewer, project_id: int) -> PaymentLink:

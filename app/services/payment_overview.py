@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.domain.payment_access import LinkState
 from app.extensions import db
-from app.models import CheckoutSession, Invoice, Payment, PaymentLink, Project
+from app.models import CheckoutSession, CheckoutStatus, Invoice, Payment, PaymentLink, Project
 from app.services.payment_link import describe_link
+from app.services.settings import get_settings
 from app.services.stripe_gateway import card_payments_enabled
 
 
@@ -24,6 +25,9 @@ class PaymentOverview:
     payments: list[Payment]
     invoices: dict[int, Invoice]
     card_payments: bool
+    # Card payments taken on Stripe but refused here, settled or not, newest first.
+    refused: list[CheckoutSession]
+    download_days: int
 
     @property
     def current_link(self) -> LinkLine | None:
@@ -47,10 +51,20 @@ def payment_overview(project: Project) -> PaymentOverview:
         .order_by(CheckoutSession.created_at.desc())
         .limit(10)
     ).all()
+    refused = db.session.scalars(
+        select(CheckoutSession)
+        .where(
+            CheckoutSession.project_id == project.id,
+            CheckoutSession.status == CheckoutStatus.REFUSED.value,
+        )
+        .order_by(CheckoutSession.created_at.desc())
+    ).all()
     return PaymentOverview(
         links=[LinkLine(link, describe_link(link, project)) for link in links],
         sessions=list(sessions),
         payments=list(payments),
         invoices={invoice.payment_id: invoice for invoice in invoices},
         card_payments=card_payments_enabled(),
+        refused=list(refused),
+        download_days=get_settings().download_access_days,
     )

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import N_, Invalid
 from app.jobs.outbox import queue_job
-from app.models import EventKind, Payment, PaymentStatus, Project, Refund, StripeEvent
+from app.models import (
+    CheckoutSession,
+    CheckoutStatus,
+    EventKind,
+    Payment,
+    PaymentStatus,
+    Project,
+    Refund,
+    StripeEvent,
+)
 from app.models.base import utcnow
 from app.services.checkout import apply_session_state
 from app.services.common import record_event
@@ -98,6 +107,8 @@ def record_stripe_refund(session: Session, charge: dict[str, Any]) -> str | None
         select(Payment).where(Payment.stripe_payment_intent_id == str(intent)).with_for_update()
     ).first()
     if payment is None:
+        if _settle_refused_by_refund(session, str(intent), charge):
+            return None
         reason = f"refund of charge {charge.get('id')} for an unknown payment ({intent})"
         log.error("No refund recorded: %s", reason)
         return reason
@@ -139,6 +150,30 @@ def record_stripe_refund(session: Session, charge: dict[str, Any]) -> str | None
         )
     log.info("Refund of %s cents recorded on payment %s", refunded, payment.id)
     return None
+
+
+def _settle_refused_by_refund(session: Session, intent: str, charge: dict[str, Any]) -> bool:
+    """Settle a refused card payment that Stripe refunded in full; tell whether it was one.
+
+    A partial refund leaves it needing the team's action.
+    """
+    refused = session.scalars(
+        select(CheckoutSession)
+        .where(
+            CheckoutSession.stripe_payment_intent_id == intent,
+            CheckoutSession.status == CheckoutStatus.REFUSED.value,
+        )
+        .with_for_update()
+    ).first()
+    if refused is None:
+        return False
+    refunded = int(charge.get("amount_refunded") or 0)
+    taken = refused.paid_amount_cents or int(charge.get("amount") or 0)
+    if refused.resolved_at is None and refunded >= taken > 0:
+        # No note: the team reads it as refunded on Stripe.
+        refused.resolved_at = utcnow()
+        log.info("Refused card payment %s refunded on Stripe", refused.id)
+    return True
 
 
 def _refund(payment: Payment, amount: int, listed: dict[str, Any] | None) -> Refund:

@@ -239,6 +239,14 @@ MATRIX: list[Entry] = [
         "POST",
         (LOGIN, DENIED, DENIED, DENIED, REJECTED, REJECTED),
     ),
+    # A Checkout Session id no project has: let in, then not found.
+    row(
+        r"ProjectActionsAdminView\.settle_card_payment",
+        "POST",
+        (LOGIN, DENIED, DENIED, DENIED, MISSING, MISSING),
+        arguments={"session_id": "invitation"},
+        data={"note": "Remboursé sur Stripe"},
+    ),
     row(
         r"ProjectActionsAdminView\.invoice",
         "GET",

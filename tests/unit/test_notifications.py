@@ -26,6 +26,7 @@ EXPECTED = {
     Event.PAYMENT_RECEIVED: {ORG, CLIENT, TEAM},
     Event.PAYMENT_LINK_EXPIRING: {CLIENT},
     Event.PAYMENT_LINK_EXPIRED: {TEAM},
+    Event.CARD_PAYMENT_REFUSED: {TEAM},
 }
 
 
@@ -110,4 +111,5 @@ def test_organisation_users_and_staff_see_their_own_kinds():
         Event.COMMENT_ADDED,
         Event.PAYMENT_RECEIVED,
         Event.PAYMENT_LINK_EXPIRED,
+        Event.CARD_PAYMENT_REFUSED,
     ]

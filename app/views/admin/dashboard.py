@@ -17,6 +17,7 @@ from app.services.backoffice import (
     overdue_projects,
     revenue_by_month,
 )
+from app.services.checkout import refused_payments_to_settle
 from app.services.dashboard import count_by_status, counters
 from app.views.admin.project_filters import OVERDUE_GROUP
 
@@ -103,6 +104,7 @@ class DashboardAdminView(BaseView):
             awaiting=amounts_awaiting_payment(),
             awaiting_url=list_url(group="awaiting_payment"),
             expiring=links_expiring(datetime.now(UTC) + EXPIRY_NOTICE),
+            refused=refused_payments_to_settle(),
             revenue=revenue_bars(revenue_by_month(since), months),
             statuses=[
                 Bar(

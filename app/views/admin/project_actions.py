@@ -29,6 +29,7 @@ from app.domain.policy import Viewer
 from app.extensions import db
 from app.models import FileKind
 from app.security import current_viewer
+from app.services.checkout import resolve_refused_payment
 from app.services.client_page import staff_invoice
 from app.services.comment import add_comment
 from app.services.common import load_project
@@ -111,6 +112,7 @@ class ProjectActionsAdminView(BaseView):
         "payment": "change",
         "regenerate_link": "change",
         "remind": "change",
+        "settle_card_payment": "change",
         "invoice": "download",
         "confirm_delete": "delete",
         "delete": "delete",
@@ -216,11 +218,33 @@ class ProjectActionsAdminView(BaseView):
     @expose("/<int:pk>/payment-link", methods=["POST"])
     @has_access
     def regenerate_link(self, pk: int) -> ActionResult:
-        """Send the client a new payment link; the old one stops working at once."""
+        """Send the client a new link, to pay or, once paid, to download; the old one stops."""
+        try:
+            issued = regenerate_payment_link(_viewer(), pk)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash_error(error)
+        else:
+            done = (
+                N_("A new download link is on its way to the client; the old one no longer works.")
+                if issued.for_downloads
+                else N_(
+                    "A new payment link is on its way to the client; the old one no longer works."
+                )
+            )
+            flash(gettext(done), "success")
+        return _back_to(pk)
+
+    @expose("/<int:pk>/card-payments/<session_id>/settle", methods=["POST"])
+    @has_access
+    def settle_card_payment(self, pk: int, session_id: str) -> ActionResult:
+        """Mark a refused card payment as settled, with what the team did about it."""
+        note = request.form.get("note", "")
         return _run(
             pk,
-            lambda viewer: regenerate_payment_link(viewer, pk),
-            N_("A new payment link is on its way to the client; the old one no longer works."),
+            lambda viewer: resolve_refused_payment(viewer, pk, session_id, note),
+            N_("The card payment is marked as settled."),
         )
 
     @expose("/<int:pk>/payment-link/remind", methods=["POST"])
