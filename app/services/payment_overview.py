@@ -1,10 +1,11 @@
 """The team's view of a project's money: its links, card sessions, payments, refunds, invoices."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
-from app.domain.payment_access import LinkState
+from app.domain.payment_access import LinkState, downloads_open_until
 from app.extensions import db
 from app.models import CheckoutSession, CheckoutStatus, Invoice, Payment, PaymentLink, Project
 from app.services.payment_link import describe_link
@@ -16,6 +17,8 @@ from app.services.stripe_gateway import card_payments_enabled
 class LinkLine:
     link: PaymentLink
     state: LinkState
+    # Until when the link works: its expiry, or once paid, the end of the download period.
+    open_until: datetime
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,20 @@ def payment_overview(project: Project) -> PaymentOverview:
         )
         .order_by(CheckoutSession.created_at.desc())
     ).all()
+    download_days = get_settings().download_access_days
+
+    def line(link: PaymentLink) -> LinkLine:
+        open_until = link.expires_at
+        if project.paid_at is not None:
+            open_until = downloads_open_until(project.paid_at, link.created_at, download_days)
+        return LinkLine(link, describe_link(link, project), open_until)
+
     return PaymentOverview(
-        links=[LinkLine(link, describe_link(link, project)) for link in links],
+        links=[line(link) for link in links],
         sessions=list(sessions),
         payments=list(payments),
         invoices={invoice.payment_id: invoice for invoice in invoices},
         card_payments=card_payments_enabled(),
         refused=list(refused),
-        download_days=get_settings().download_access_days,
+        download_days=download_days,
     )

@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -220,6 +221,11 @@ def test_the_back_office_sends_a_new_download_link_for_a_paid_project(
     )
 
     assert "Send a new download link" in page and 'id="remind-form"' not in page
+    # Once paid, the link is shown as working until the end of the download period.
+    days = get_settings().download_access_days
+    open_until = project_of(payable).paid_at + timedelta(days=days)
+    paris_day = open_until.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d")
+    assert f"Downloads open until</dt><dd>{paris_day}" in page
     assert "A new download link is on its way to the client" in response.text
     assert "Download link issued" in response.text
     assert client.get(f"/pay/{payable.token}").status_code == 404
