@@ -7,7 +7,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test install translations lint clean
+.PHONY: run test bench install translations lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ run: install translations
 test: install translations
 	scripts/ensure-test-tools
 	$(BIN)/python -m pytest
+
+# Seeds PostgreSQL at realistic scale (once), serves the app with gunicorn and measures the hot
+# paths; the figures go into docs/benchmarks.md. Takes minutes; not part of `make test`.
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cnc_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/6
+bench: install translations
+	$(BIN)/python -m bench.run --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL)
 
 lint: install
 	$(BIN)/ruff check .

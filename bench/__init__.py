@@ -1,0 +1,1 @@
+"""Measurements of CNC Pulse at realistic volumes; see docs/benchmarks.md."""
