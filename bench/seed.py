@@ -206,7 +206,7 @@ STEPS: tuple[tuple[str, str], ...] = (
         "project rows",
         """
         INSERT INTO project (reference, client_name, client_email, client_phone, client_language,
-                             title, description, deadline, status, priority,
+                             title, description, deadline, status, priority, queue_band,
                              estimated_price_cents, final_price_cents, currency, created_at,
                              created_by_id, updated_at, completed_at, paid_at, organisation_id)
         SELECT 'CNC-' || extract(year FROM b.created_at)::int || '-' || lpad(
@@ -228,8 +228,9 @@ STEPS: tuple[tuple[str, str], ...] = (
                CASE WHEN b.r_other < 0.8 THEN (b.created_at + (7 + (b.r_other * 60)::int)
                     * interval '1 day')::date END,
                s.status,
-               CASE WHEN b.r_priority < 0.2 THEN 'LOW' WHEN b.r_priority < 0.7 THEN 'MEDIUM'
-                    WHEN b.r_priority < 0.92 THEN 'HIGH' ELSE 'URGENT' END,
+               p.priority,
+               -- The work-queue band, as Project.queue_band keeps it (app.models.project).
+               CASE p.priority WHEN 'URGENT' THEN 0 WHEN 'HIGH' THEN 1 ELSE 2 END,
                20000 + (b.r_other * 480000)::int,
                CASE WHEN s.status IN ('COMPLETED', 'AWAITING_PAYMENT', 'PAID')
                     THEN 25000 + ((1 - b.r_other) * 475000)::int END,
@@ -256,6 +257,9 @@ STEPS: tuple[tuple[str, str], ...] = (
                 WHEN b.r_status < 0.98 THEN 'REJECTED'
                 ELSE 'CANCELLED' END
             END AS status) AS s
+        CROSS JOIN LATERAL (SELECT CASE
+            WHEN b.r_priority < 0.2 THEN 'LOW' WHEN b.r_priority < 0.7 THEN 'MEDIUM'
+            WHEN b.r_priority < 0.92 THEN 'HIGH' ELSE 'URGENT' END AS priority) AS p
         ORDER BY b.n
         """,
     ),

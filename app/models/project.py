@@ -10,11 +10,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.domain.workflow import Priority, ProjectStatus
 from app.models.base import TenantOwned, UTCDateTime, utcnow
@@ -39,6 +40,16 @@ class RequestedService(Model):
         return self.name
 
 
+# The team's work queue puts URGENT projects first, then HIGH ones; MEDIUM and LOW share a band.
+QUEUE_BANDS = {Priority.URGENT.value: 0, Priority.HIGH.value: 1}
+LAST_QUEUE_BAND = 2
+
+
+def queue_band_of(priority: str) -> int:
+    """Return the work-queue band of a priority code: 0 for URGENT, 1 for HIGH, else 2."""
+    return QUEUE_BANDS.get(priority, LAST_QUEUE_BAND)
+
+
 project_service = Table(
     "project_service",
     Model.metadata,
@@ -61,6 +72,10 @@ class Project(TenantOwned, Model):
         Index("ix_project_org_status", "organisation_id", "status"),
         Index("ix_project_status_priority_deadline", "status", "priority", "deadline"),
         Index("ix_project_created_at", "created_at"),
+        # The team dashboard's amounts awaiting payment, summed from the index alone.
+        Index("ix_project_status_currency_price", "status", "currency", "final_price_cents"),
+        # The work queue's order, so a page of the team's list reads the index, not the table.
+        Index("ix_project_work_queue", "queue_band", "deadline", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,6 +93,13 @@ class Project(TenantOwned, Model):
         String(20), nullable=False, default=ProjectStatus.PENDING.value
     )
     priority: Mapped[str] = mapped_column(String(10), nullable=False, default=Priority.MEDIUM.value)
+    # Derived from the priority (queue_band_of), kept by _keep_queue_band below: never set it alone.
+    queue_band: Mapped[int] = mapped_column(
+        SmallInteger,
+        nullable=False,
+        default=queue_band_of(Priority.MEDIUM.value),
+        server_default=str(queue_band_of(Priority.MEDIUM.value)),
+    )
     estimated_price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     final_price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     currency: Mapped[str] = mapped_column(
@@ -101,6 +123,12 @@ class Project(TenantOwned, Model):
         order_by=RequestedService.position,
     )
     created_by = relationship("AppUser", lazy="select")
+
+    @validates("priority")
+    def _keep_queue_band(self, _key: str, priority: str) -> str:
+        """Keep the work-queue band in step with every priority written through the ORM."""
+        self.queue_band = queue_band_of(priority)
+        return priority
 
     @property
     def status_enum(self) -> ProjectStatus:

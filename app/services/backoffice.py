@@ -3,10 +3,11 @@
 Each figure comes from one aggregate query, whatever the number of projects or payments.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, case, extract, func, select
+from sqlalchemy import ColumnElement, case, func, literal, select, union_all
 
 from app.domain.workflow import OPEN_STATUSES, PAYMENT_DUE_STATUSES, Priority
 from app.extensions import db
@@ -41,18 +42,16 @@ def priority_rank() -> ColumnElement[int]:
 def work_queue_order() -> list[ColumnElement[object]]:
     """Order the team's queue: URGENT and HIGH first, then the nearest deadline, then the oldest.
 
-    URGENT and HIGH each form a band; MEDIUM and LOW share one, ordered by deadline alone.
+    URGENT and HIGH each form a band; MEDIUM and LOW share one, ordered by deadline alone. The
+    band is stored (``Project.queue_band``) and the index ``ix_project_work_queue`` holds these
+    columns in this order, so a page of the queue is read from the index instead of sorting
+    every project.
     """
-    band = case(
-        (Project.priority == Priority.URGENT.value, 0),
-        (Project.priority == Priority.HIGH.value, 1),
-        else_=2,
-    )
     return [
-        band,
-        # Projects without a deadline come after those with one, on both databases.
-        case((Project.deadline.is_(None), 1), else_=0),
-        Project.deadline.asc(),
+        Project.queue_band.asc(),
+        # Projects without a deadline come after those with one, on both databases (PostgreSQL's
+        # ascending index already keeps them last, so it still serves the order).
+        Project.deadline.asc().nulls_last(),
         Project.created_at.asc(),
         Project.id.asc(),
     ]
@@ -70,8 +69,12 @@ def overdue_projects(today: date, limit: int = 20) -> list[Project]:
 
 
 def count_overdue(today: date) -> int:
-    """Count the open projects past their deadline."""
-    statement = select(func.count(Project.id)).where(
+    """Count the open projects past their deadline.
+
+    ``count(*)`` lets PostgreSQL answer from ``ix_project_status_priority_deadline`` alone (an
+    index-only scan of the open statuses' entries) without visiting the rows.
+    """
+    statement = select(func.count()).where(
         Project.deadline < today, Project.status.in_(OPEN_VALUES)
     )
     return db.session.scalar(statement) or 0
@@ -84,7 +87,11 @@ class Amount:
 
 
 def amounts_awaiting_payment() -> list[Amount]:
-    """Sum the final prices of the projects delivered and not yet paid, per currency."""
+    """Sum the final prices of the projects delivered and not yet paid, per currency.
+
+    ``ix_project_status_currency_price`` holds every column read, so PostgreSQL sums from the
+    index instead of visiting a row per project.
+    """
     statement = (
         select(Project.currency, func.coalesce(func.sum(Project.final_price_cents), 0))
         .where(Project.status.in_([status.value for status in PAYMENT_DUE_STATUSES]))
@@ -102,24 +109,41 @@ class MonthRevenue:
     cents: int
 
 
-def revenue_by_month(since: datetime) -> list[MonthRevenue]:
-    """Sum the money received (less refunds) per calendar month (UTC) since a moment, oldest first.
+def revenue_by_month(months: Sequence[date]) -> list[MonthRevenue]:
+    """Sum the money received (less refunds) in each calendar month (UTC) given, oldest first.
 
-    Grouped in SQL on the extracted year and month, which both SQLite and PostgreSQL compute.
+    :param months: the first days of the months to sum, oldest first.
+
+    One statement of one range per month (``paid_at >= start AND paid_at < end``, a UNION ALL),
+    each read from the index on ``paid_at`` and summed per currency: PostgreSQL neither computes
+    a year and a month for each payment nor sorts them all to group them.
     """
-    year = extract("year", Payment.paid_at)
-    month = extract("month", Payment.paid_at)
+    if not months:
+        return []
     net = func.sum(Payment.amount_cents - Payment.refunded_cents)
-    statement = (
-        select(year, month, Payment.currency, net)
-        .where(Payment.paid_at >= since)
-        .group_by(year, month, Payment.currency)
-        .order_by(year, month, Payment.currency)
+    statement = union_all(
+        *(
+            select(literal(index).label("month_index"), Payment.currency, net)
+            .where(Payment.paid_at >= start, Payment.paid_at < end)
+            .group_by(Payment.currency)
+            for index, (start, end) in enumerate(
+                (_month_start(month), _month_start(_next_month(month))) for month in months
+            )
+        )
     )
+    rows = sorted(db.session.execute(statement), key=lambda row: (row[0], row[1]))
     return [
-        MonthRevenue(int(y), int(m), currency, int(cents or 0))
-        for y, m, currency, cents in db.session.execute(statement)
+        MonthRevenue(months[index].year, months[index].month, currency, int(cents or 0))
+        for index, currency, cents in rows
     ]
+
+
+def _month_start(month: date) -> datetime:
+    return datetime(month.year, month.month, 1, tzinfo=UTC)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def projects_per_organisation() -> dict[int, dict[str, int]]:

@@ -228,6 +228,26 @@ def test_dashboard_runs_as_many_statements_for_many_projects_as_for_few(staff_cl
     assert few == many
 
 
+def test_dashboard_reads_the_counts_per_status_once(staff_client):
+    ProjectFactory.create_batch(2, status="IN_REVIEW")
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(" ".join(statement.lower().split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = staff_client.get(DASHBOARD).text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    # The counters and the bars by status come from the same GROUP BY.
+    assert sum("group by project.status" in statement for statement in seen) == 1
+    assert counter_value(page, "in_progress")[0] == 2
+    section = page[page.index('id="section-by-status"') : page.index('id="section-revenue"')]
+    assert '<td class="cnc-hbar-value">2</td>' in section
+
+
 def test_payment_links_expiring_within_two_days_are_listed(staff_client):
     now = datetime.now(UTC)
     soon = ProjectFactory(status="AWAITING_PAYMENT", final_price_cents=50000, title="Bride bientôt")

@@ -3,12 +3,14 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import flask_babel
 import pytest
 from sqlalchemy import event
 
 from app.domain.policy import Role
 from app.extensions import db
-from app.models import RequestedService
+from app.models import Project, RequestedService
+from app.views.admin import project as project_view
 from tests.factories import (
     CommentFactory,
     FileFactory,
@@ -352,3 +354,97 @@ def test_date_filters_keep_the_statement_count_fixed(staff_client):
     few = statements({**ranged, "deadline_to": "2026-06-05"})
     many = statements({**ranged, "deadline_to": "2026-06-20"})
     assert few == many
+
+
+@pytest.mark.parametrize(
+    ("priority", "band"), [("URGENT", 0), ("HIGH", 1), ("MEDIUM", 2), ("LOW", 2)]
+)
+def test_every_priority_written_sets_its_queue_band(app, priority, band):
+    created = ProjectFactory(priority=priority)
+    changed = ProjectFactory(priority="LOW" if band == 0 else "URGENT")
+    changed.priority = priority
+    db.session.commit()
+    db.session.expire_all()
+
+    assert (created.queue_band, changed.queue_band) == (band, band)
+
+
+def test_changing_the_priority_moves_the_project_in_the_queue(staff_client):
+    today = date.today()
+    soon = ProjectFactory(priority="MEDIUM", deadline=today + timedelta(days=2))
+    later = ProjectFactory(priority="MEDIUM", deadline=today + timedelta(days=40))
+
+    def queue() -> list[int]:
+        page = staff_client.get(LIST).text
+        return [int(pk) for pk in re.findall(r'data-project-id="(\d+)"', page)]
+
+    assert queue() == [soon.id, later.id]
+    staff_client.post(f"/admin/projects/{later.id}/priority", data={"priority": "URGENT"})
+    assert queue() == [later.id, soon.id]
+    staff_client.post(f"/admin/projects/{later.id}/priority", data={"priority": "LOW"})
+    assert queue() == [soon.id, later.id]
+    db.session.expire_all()
+    assert db.session.get(Project, later.id).queue_band == 2
+
+
+def test_pages_follow_the_work_queue_to_its_end(staff_client):
+    today = date.today()
+    specs = [
+        ("URGENT", None),
+        ("HIGH", today + timedelta(days=9)),
+        ("HIGH", None),
+        ("LOW", today + timedelta(days=1)),
+        ("MEDIUM", today + timedelta(days=3)),
+        ("MEDIUM", None),
+        ("LOW", None),
+    ]
+    expected = [ProjectFactory(priority=p, deadline=d).id for p, d in specs]
+
+    seen: list[int] = []
+    for page in range(4):
+        query = {"psize_ProjectAdminView": "2", "page_ProjectAdminView": str(page)}
+        text = staff_client.get(LIST, query_string=query).text
+        seen += [int(pk) for pk in re.findall(r'data-project-id="(\d+)"', text)]
+
+    # Without a deadline comes last within a band, on SQLite as on PostgreSQL.
+    assert seen == expected
+
+
+def record_count(page: str) -> str:
+    found = re.search(r'cnc-record-count">\s*<strong>[^<]*</strong>\s*([^<]*?)\s*<', page)
+    assert found, "no record count on the page"
+    return found[1]
+
+
+def test_an_exact_count_is_shown_when_few_projects_match(staff_client):
+    ProjectFactory.create_batch(3)
+
+    assert record_count(staff_client.get(LIST).text) == "3"
+
+
+def test_the_count_stops_past_the_pages_the_pager_shows(staff_client, monkeypatch):
+    monkeypatch.setattr(project_view, "COUNTED_AT_LEAST", 4)
+    monkeypatch.setattr(project_view, "COUNTED_PAGES_AHEAD", 1)
+    projects = ProjectFactory.create_batch(7, priority="MEDIUM", deadline=None)
+    by_two = {"psize_ProjectAdminView": "2"}
+
+    first = staff_client.get(LIST, query_string=by_two).text
+    staff_client.get("/lang/en")
+    english = staff_client.get(LIST, query_string=by_two).text
+    last = staff_client.get(LIST, query_string={**by_two, "page_ProjectAdminView": "3"}).text
+
+    assert record_count(first) == "plus de 4"
+    assert record_count(english) == "more than 4"
+    # The pager still links to the next page, and the last page counts exactly.
+    assert "page_ProjectAdminView=1" in first
+    assert record_count(last) == "7"
+    assert re.findall(r'data-project-id="(\d+)"', last) == [str(projects[-1].id)]
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("fr", "plus de 1\u202f000"), ("en", "more than 1,000")]
+)
+def test_a_capped_count_reads_in_the_interface_language(app, language, label):
+    with app.test_request_context(), flask_babel.force_locale(language):
+        assert project_view.MatchCount(1000, more=True).label() == label
+        assert project_view.MatchCount(999, more=False).label() == "999"

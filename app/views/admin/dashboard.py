@@ -8,17 +8,8 @@ from flask import url_for
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.domain.workflow import ProjectStatus
-from app.services.backoffice import (
-    MonthRevenue,
-    amounts_awaiting_payment,
-    business_today,
-    count_overdue,
-    links_expiring,
-    overdue_projects,
-    revenue_by_month,
-)
-from app.services.checkout import refused_payments_to_settle
-from app.services.dashboard import count_by_status, counters
+from app.services.backoffice import MonthRevenue, business_today
+from app.services.dashboard import team_dashboard
 from app.views.admin.project_filters import OVERDUE_GROUP
 
 REVENUE_MONTHS = 12
@@ -89,23 +80,29 @@ class DashboardAdminView(BaseView):
     def index(self) -> Any:
         """Draw the counters and charts, each from one aggregate query."""
         today = business_today()
-        by_status = count_by_status()
-        top = max(by_status.values(), default=0) or 1
         months = recent_months(today, REVENUE_MONTHS)
-        since = datetime.combine(months[0], datetime.min.time(), tzinfo=UTC)
+        figures = team_dashboard(
+            today,
+            revenue_months=months,
+            expiring_until=datetime.now(UTC) + EXPIRY_NOTICE,
+            overdue_shown=OVERDUE_SHOWN,
+        )
+        by_status = figures.by_status
+        top = max(by_status.values(), default=0) or 1
         return self.render_template(
             "admin/dashboard.html",
             counters=[
-                (counter, counter_url(counter.key, counter.statuses)) for counter in counters()
+                (counter, counter_url(counter.key, counter.statuses))
+                for counter in figures.counters
             ],
-            overdue_count=count_overdue(today),
-            overdue=overdue_projects(today, OVERDUE_SHOWN),
+            overdue_count=figures.overdue_count,
+            overdue=figures.overdue,
             overdue_url=list_url(group=OVERDUE_GROUP),
-            awaiting=amounts_awaiting_payment(),
+            awaiting=figures.awaiting,
             awaiting_url=list_url(group="awaiting_payment"),
-            expiring=links_expiring(datetime.now(UTC) + EXPIRY_NOTICE),
-            refused=refused_payments_to_settle(),
-            revenue=revenue_bars(revenue_by_month(since), months),
+            expiring=figures.expiring,
+            refused=figures.refused,
+            revenue=revenue_bars(figures.revenue, months),
             statuses=[
                 Bar(
                     status,

@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,8 +16,8 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQ
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_appbuilder.widgets import ListWidget
-from flask_babel import gettext, lazy_gettext
-from sqlalchemy import select
+from flask_babel import format_decimal, gettext, lazy_gettext
+from sqlalchemy import Row, func, select
 from wtforms import SelectField
 
 from app.domain.errors import Invalid, NotFound
@@ -53,6 +53,10 @@ from app.views.errors import message_of
 from app.views.formatting import PAYMENT_METHOD_LABELS
 
 MAX_PAGE_SIZE = 100
+# The pager counts the matching projects only this far past the page shown (and at least to
+# COUNTED_AT_LEAST): enough for its links, and a count that stays cheap at any volume.
+COUNTED_PAGES_AHEAD = 10
+COUNTED_AT_LEAST = 1000
 # The default order's name: not a column, see ProjectInterface.apply_order_by.
 WORK_QUEUE = "work_queue"
 # Searched by picking a value from a list, so "starts with" and the like make no sense.
@@ -74,6 +78,24 @@ class ProjectFilterConverter(SQLAFilterConverter):
     )
 
 
+@dataclass(frozen=True)
+class MatchCount:
+    """How many projects the list's filters match: ``value`` exactly, or more than ``value``."""
+
+    value: int
+    more: bool
+
+    def label(self) -> str:
+        """Write the count as the viewer's language does: "1 000", "plus de 1 000"."""
+        number = format_decimal(self.value)
+        return gettext("more than %(count)s", count=number) if self.more else number
+
+
+def counted_limit(page: int, page_size: int) -> int:
+    """Return how far the pager counts for a page: the pages it links to ahead, at least."""
+    return max(COUNTED_AT_LEAST, (page + 1 + COUNTED_PAGES_AHEAD) * page_size)
+
+
 class ProjectInterface(SQLAInterface):
     """Hand the list template whole projects, so one cell can combine columns (price, currency)."""
 
@@ -91,6 +113,33 @@ class ProjectInterface(SQLAInterface):
                 "counts": counts[project.id],
                 "overdue": is_overdue(project, today),
             }
+
+    def query_page(
+        self,
+        filters: Filters,
+        order_column: str,
+        order_direction: str,
+        page: int,
+        page_size: int,
+    ) -> tuple[MatchCount, list[Project]]:
+        """Return one page of the projects the filters match, and how many match, capped.
+
+        The page's ids are picked first from the ids alone (for the work queue, an index-only
+        scan of ``ix_project_work_queue``), then only those rows are loaded: a deep page skips
+        index entries, not whole rows. The count stops at ``counted_limit``, so it never reads
+        every project. Two statements, whatever the page and its size.
+        """
+        matching = self.apply_filters(self.session.query(Project.id), filters)
+        limit = counted_limit(page, page_size)
+        counted = self.session.scalar(
+            select(func.count()).select_from(matching.limit(limit + 1).subquery())
+        )
+        count = MatchCount(value=min(counted, limit), more=counted > limit)
+        ids = self.apply_order_by(matching, order_column, order_direction, add_pk=True)
+        ids = self.apply_pagination(ids, page, page_size).subquery()
+        rows = self.session.query(Project).join(ids, Project.id == ids.c.id)
+        rows = self.apply_order_by(rows, order_column, order_direction, add_pk=True)
+        return count, rows.all()
 
     def apply_order_by(
         self, query: Any, order_column: str, order_direction: str, **kwargs: Any
@@ -124,8 +173,11 @@ def _choices(values: type[ProjectStatus] | type[Priority]) -> list[tuple[str, An
     return [(value.value, lazy_gettext(value.label)) for value in values]
 
 
-def _organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+def _organisations() -> Sequence[Row[tuple[int, str]]]:
+    # The search form draws one option per organisation on every page: ids and names only.
+    return db.session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
 
 
 class ProjectAdminView(ModelView):
@@ -239,10 +291,51 @@ class ProjectAdminView(ModelView):
             ]
         return super().render_template(template, **kwargs)
 
-    def _get_list_widget(self, filters: Filters, **kwargs: Any) -> dict[str, Any]:
-        """:raise Invalid: for a group, a date or a date range the list cannot read."""
+    def _get_list_widget(
+        self,
+        filters: Filters,
+        actions: Any = None,
+        order_column: str = "",
+        order_direction: str = "",
+        page: int | None = None,
+        page_size: int | None = None,
+        widgets: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """FAB's list widget, drawn from ``query_page``: a page and a capped count.
+
+        :raise Invalid: for a group, a date or a date range the list cannot read.
+        """
         filters = project_list_filters(self._filters, request.args)
-        return super()._get_list_widget(filters=filters, **kwargs)
+        widgets = widgets or {}
+        page = page or 0
+        page_size = page_size or self.page_size
+        if not order_column:
+            order_column, order_direction = self.base_order
+        count, projects = self.datamodel.query_page(
+            filters.get_joined_filters(self._base_filters),
+            order_column,
+            order_direction,
+            page,
+            page_size,
+        )
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns,
+            include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(projects, self.list_columns),
+            order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns,
+            page=page,
+            page_size=page_size,
+            count=count.value,
+            count_label=count.label(),
+            pks=self.datamodel.get_keys(projects),
+            actions=actions or self.actions,
+            filters=filters,
+            modelview_name=self.__class__.__name__,
+            **kwargs,
+        )
+        return widgets
 
     def _refuse_bad_arguments(self) -> None:
         """Answer 400 to paging, sorting and filters FAB would turn into a crash or a huge query."""
