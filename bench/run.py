@@ -359,7 +359,10 @@ def measure_email(settings: Settings, environment: dict[str, str]) -> dict[str, 
                 ]
             db.session.remove()
         worker = subprocess.Popen(  # noqa: S603 - rq of this venv
-            [str(BIN / "rq"), "worker", "--url", settings.redis, "--burst", "email"],
+            [
+                *(str(BIN / "rq"), "worker", "-w", "app.jobs.worker.AppWorker"),
+                *("--url", settings.redis, "--burst", "email"),
+            ],
             cwd=ROOT,
             env=worker_environment,
             stdout=subprocess.DEVNULL,

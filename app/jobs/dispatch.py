@@ -51,6 +51,10 @@ class Dispatcher:
             )
         return self._connection
 
+    def forget_connection(self) -> None:
+        """Drop the client without closing its sockets: a forked process must not share them."""
+        self._connection = None
+
 
 def init_dispatcher(app: Flask) -> None:
     """Attach the dispatcher to ``app``; no connection is opened until a message is sent."""

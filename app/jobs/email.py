@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Connection, Message
-from sqlalchemy import select
+from sqlalchemy import Row, select, update
 
 from app.domain.money import format_amount
 from app.domain.notifications import SCRUBBED_TOKEN, Event
@@ -150,44 +150,58 @@ def deliver(email_ids: list[int]) -> list[int]:
 
     :return: the ids that failed and are worth retrying.
     """
-    pending = [
-        email.id
-        for email in db.session.scalars(select(EmailMessage).where(EmailMessage.id.in_(email_ids)))
-        if email.status != EmailStatus.SENT.value
-    ]
+    # What the emails say is read in the same query: one round trip for the whole job.
+    rows = db.session.execute(
+        select(*_SENT_COLUMNS).where(
+            EmailMessage.id.in_(email_ids), EmailMessage.status != EmailStatus.SENT.value
+        )
+    ).all()
+    # No transaction stays open while the SMTP server takes its time.
     db.session.rollback()
+    order = {email_id: position for position, email_id in enumerate(email_ids)}
+    pending = sorted(rows, key=lambda row: order[row.id])
     if not pending:
         return []
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         log.warning("%s email(s) logged but not sent: no MAIL_SERVER", len(pending))
-        for email_id in pending:
-            _record(email_id, NO_MAIL_SERVER)
+        for row in pending:
+            _record(row.id, NO_MAIL_SERVER)
         return []
     failed: list[int] = []
-    done: list[int] = []
+    done: set[int] = set()
     connection = TimeoutConnection(current_app.extensions["mail"], config["MAIL_TIMEOUT_SECONDS"])
     try:
         with connection:
-            for email_id in pending:
-                error = _send_one(connection, email_id)
-                done.append(email_id)
+            for row in pending:
+                error = _send_one(connection, row)
+                done.add(row.id)
                 if error is not None:
-                    failed.append(email_id)
+                    failed.append(row.id)
     except (smtplib.SMTPException, OSError) as error:
         # Only opening the connection gets here: every email left is unsent.
         log.warning("SMTP server unreachable: %s", error)
-        for email_id in pending:
-            if email_id not in done:
-                _record(email_id, f"{type(error).__name__}: {error}")
-                failed.append(email_id)
+        for row in pending:
+            if row.id not in done:
+                _record(row.id, f"{type(error).__name__}: {error}")
+                failed.append(row.id)
     return failed
 
 
-def _send_one(connection: TimeoutConnection, email_id: int) -> str | None:
+# What sending a logged email needs from its row.
+_SENT_COLUMNS = (
+    EmailMessage.id,
+    EmailMessage.dedupe_key,
+    EmailMessage.recipient,
+    EmailMessage.language,
+    EmailMessage.subject,
+    EmailMessage.body_text,
+    EmailMessage.body_html,
+)
+
+
+def _send_one(connection: TimeoutConnection, email: Row[Any]) -> str | None:
     """Send one email and record the outcome; return the error, or None once sent."""
-    email = db.session.get(EmailMessage, email_id)
-    recipient = email.recipient
     message = OutgoingEmail(
         subject=email.subject,
         recipients=[email.recipient],
@@ -196,31 +210,37 @@ def _send_one(connection: TimeoutConnection, email_id: int) -> str | None:
         extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},
     )
     message.msgId = message_id_header(email.dedupe_key, message.sender)
-    # No transaction stays open while the SMTP server takes its time.
-    db.session.rollback()
     try:
         connection.send(message)
     except Exception as error:  # noqa: BLE001 - recorded on the email; the job raises afterwards
-        log.warning("Email %s to %s not sent: %s", email_id, recipient, error)
+        log.warning("Email %s to %s not sent: %s", email.id, email.recipient, error)
         text = f"{type(error).__name__}: {error}"
-        _record(email_id, text)
+        _record(email.id, text)
         return text
-    _record(email_id, None)
+    _record(email.id, None)
     return None
 
 
 def _record(email_id: int, error: str | None) -> None:
-    """Note one attempt at an email: SENT when ``error`` is None, else FAILED with the error."""
+    """Note one attempt at an email: SENT when ``error`` is None, else FAILED with the error.
+
+    One UPDATE, committed at once: the log says SENT as soon as the server took the email.
+    """
+    if error is None:
+        outcome = {
+            "status": EmailStatus.SENT.value,
+            "sent_at": utcnow(),
+            "last_error": None,
+        }
+    else:
+        outcome = {"status": EmailStatus.FAILED.value, "last_error": error[:_ERROR_LENGTH]}
     with transaction() as session:
-        email = session.get(EmailMessage, email_id)
-        email.attempts += 1
-        if error is None:
-            email.status = EmailStatus.SENT.value
-            email.sent_at = utcnow()
-            email.last_error = None
-        else:
-            email.status = EmailStatus.FAILED.value
-            email.last_error = error[:_ERROR_LENGTH]
+        session.execute(
+            update(EmailMessage)
+            .where(EmailMessage.id == email_id)
+            .values(attempts=EmailMessage.attempts + 1, **outcome)
+            .execution_options(synchronize_session=False)
+        )
 
 
 class EmailNotSent(RuntimeError):  # noqa: N818 - named like the domain's errors

@@ -289,11 +289,16 @@ def _log_emails(
         Audience.TEAM: absolute_url(TEAM_PROJECT_PAGE, pk=project.id),
         Audience.CLIENT: context.get("pay_url"),
     }
-    ids: list[int] = []
+    if not recipients:
+        return []
+    keys = [dedupe_key(message_id, recipient.address) for recipient in recipients]
+    emails: list[EmailMessage] = []
     with transaction() as session:
-        for recipient in recipients:
-            key = dedupe_key(message_id, recipient.address)
-            email = session.scalar(select(EmailMessage).where(EmailMessage.dedupe_key == key))
+        # What an earlier attempt logged is found in one query; the rest is inserted at once.
+        found = session.scalars(select(EmailMessage).where(EmailMessage.dedupe_key.in_(keys)))
+        logged = {email.dedupe_key: email for email in found}
+        for recipient, key in zip(recipients, keys, strict=True):
+            email = logged.get(key)
             if email is None:
                 rendered = render_email(
                     event.value,
@@ -317,6 +322,6 @@ def _log_emails(
                     body_html=rendered.html,
                 )
                 session.add(email)
-                session.flush()
-            ids.append(email.id)
-    return ids
+            emails.append(email)
+        session.flush()
+        return [email.id for email in emails]

@@ -44,13 +44,57 @@ def job_context() -> Iterator[None]:
 
 
 def _app_for_worker() -> Flask:
-    """Create the application once per worker process, from the environment."""
+    """Return the application of this worker process, created on first use."""
+    return worker_app()
+
+
+def worker_app(*, warm: bool = False) -> Flask:
+    """Create the application once per worker process, from the environment.
+
+    :param warm: also compile the email templates and load the translations now, before any
+        job (and before ``app.jobs.worker.ForkingAppWorker`` forks the horses that inherit them).
+    """
     global _worker_app
     if _worker_app is None:
         from app import create_app
 
         _worker_app = create_app()
+    if warm:
+        _warm(_worker_app)
     return _worker_app
+
+
+def _warm(app: Flask) -> None:
+    """Compile every email template and load every language's translations, once."""
+    from flask_babel import force_locale, get_translations
+
+    with app.app_context():
+        for name in app.jinja_env.list_templates(filter_func=_is_email_template):
+            app.jinja_env.get_template(name)
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                get_translations()
+
+
+def _is_email_template(name: str) -> bool:
+    return name.startswith("email/")
+
+
+def forget_inherited_connections() -> None:
+    """Drop, in a forked process, the connections its parent opened; new ones open on demand.
+
+    The database pool is emptied without closing the sockets, which still belong to the
+    parent (SQLAlchemy's advice for ``fork``); the Redis client is dropped the same way.
+    """
+    app = _worker_app
+    if app is None:
+        return
+    from app.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+    app.extensions["dispatcher"].forget_connection()
 
 
 def _run(message_id: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain import policy
-from app.domain.csv_export import Cell, CsvDialect, Money, encode_csv
+from app.domain.csv_export import Cell, Column, CsvDialect, encode_csv
 from app.domain.errors import N_, Conflict, Invalid, PermissionDenied
 from app.domain.money import split_vat
 from app.domain.policy import Viewer
@@ -60,6 +60,12 @@ JOURNAL_HEADER = (
     N_("Stripe refund"),
     N_("Status"),
 )
+JOURNAL_COLUMNS = (
+    Column.DATE,
+    *(Column.TEXT,) * 4,  # invoice, project, organisation, client
+    *(Column.MONEY,) * 3,  # excl. VAT, VAT, incl. VAT
+    *(Column.TEXT,) * 6,  # currency, method, the three Stripe ids, status
+)
 
 PROJECT_HEADER = (
     N_("Reference"),
@@ -79,6 +85,14 @@ PROJECT_HEADER = (
     N_("Paid"),
     N_("Files"),
     N_("Comments"),
+)
+PROJECT_COLUMNS = (
+    *(Column.TEXT,) * 8,  # reference to priority
+    Column.DATE,
+    *(Column.MONEY,) * 2,  # estimated and final prices
+    Column.TEXT,
+    *(Column.DATETIME,) * 3,  # created, completed, paid
+    *(Column.INTEGER,) * 2,  # files, comments
 )
 
 Narrow = Callable[[Select], Select]
@@ -154,6 +168,7 @@ def journal_csv(
             dialect,
             [translate(h) for h in JOURNAL_HEADER],
             _journal_rows(statement, get_settings().vat_rate_basis_points),
+            JOURNAL_COLUMNS,
         ),
     )
 
@@ -184,7 +199,12 @@ def projects_csv(
     return CsvDownload(
         export_id,
         f"projets-{stamp}.csv",
-        encode_csv(dialect, [translate(h) for h in PROJECT_HEADER], _project_rows(statement)),
+        encode_csv(
+            dialect,
+            [translate(h) for h in PROJECT_HEADER],
+            _project_rows(statement),
+            PROJECT_COLUMNS,
+        ),
     )
 
 
@@ -306,27 +326,45 @@ def _journal_statement(first: date, last: date, export_id: int | None) -> Select
 
 
 def _journal_rows(statement: Select, default_rate: int) -> Iterator[Sequence[Cell]]:
+    """Yield the journal's lines as JOURNAL_COLUMNS says: amounts in cents, days in France."""
     result = db.session.execute(statement.execution_options(yield_per=BATCH_ROWS))
-    for line in result:
-        excl, vat = line.excl, line.vat
+    for (
+        moment,
+        _order,
+        _line_id,
+        number,
+        project_reference,
+        organisation_name,
+        client_name,
+        excl,
+        vat,
+        incl,
+        rate,
+        currency,
+        method,
+        checkout_session,
+        payment_intent,
+        refund,
+        status,
+    ) in result.tuples():
         if excl is None or vat is None:
             # A refund splits at its invoice's rate; a payment always has its invoice.
-            excl, vat = split_vat(line.incl, line.rate if line.rate is not None else default_rate)
+            excl, vat = split_vat(incl, rate if rate is not None else default_rate)
         yield (
-            line.moment.astimezone(BUSINESS_TIMEZONE).date(),
-            line.number,
-            line.project_reference,
-            line.organisation_name,
-            line.client_name,
-            Money(excl),
-            Money(vat),
-            Money(line.incl),
-            line.currency,
-            line.method,
-            line.stripe_checkout_session_id,
-            line.stripe_payment_intent_id,
-            line.stripe_refund_id,
-            line.status,
+            moment.astimezone(BUSINESS_TIMEZONE).date(),
+            number,
+            project_reference,
+            organisation_name,
+            client_name,
+            excl,
+            vat,
+            incl,
+            currency,
+            method,
+            checkout_session,
+            payment_intent,
+            refund,
+            status,
         )
 
 
@@ -366,6 +404,7 @@ def _projects_statement(viewer: Viewer) -> Select:
 
 
 def _project_rows(statement: Select) -> Iterator[Sequence[Cell]]:
+    """Yield the projects as PROJECT_COLUMNS says: prices in cents."""
     result = db.session.execute(statement.execution_options(yield_per=BATCH_ROWS))
     for row in result:
         yield (
@@ -378,8 +417,8 @@ def _project_rows(statement: Select) -> Iterator[Sequence[Cell]]:
             row.status,
             row.priority,
             row.deadline,
-            None if row.estimated_price_cents is None else Money(row.estimated_price_cents),
-            None if row.final_price_cents is None else Money(row.final_price_cents),
+            row.estimated_price_cents,
+            row.final_price_cents,
             row.currency,
             row.created_at,
             row.completed_at,

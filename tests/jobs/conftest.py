@@ -196,11 +196,19 @@ def spawn(database_url: str, redis_url: str, storage_dir: Path, tmp_path: Path):
         process.stop()
 
 
-def rq_worker_command(redis_url: str, *options: str) -> list[str]:
-    """The worker command of docs/jobs.md."""
+DOCUMENTED_WORKER = "app.jobs.worker.AppWorker"
+FORKING_WORKER = "app.jobs.worker.ForkingAppWorker"
+
+
+def rq_worker_command(
+    redis_url: str, worker: str = DOCUMENTED_WORKER, options: tuple[str, ...] = ()
+) -> list[str]:
+    """The worker command of docs/jobs.md, with another worker class or options if need be."""
     return [
         str(BIN / "rq"),
         "worker",
+        "-w",
+        worker,
         "--url",
         redis_url,
         "--with-scheduler",

@@ -4,6 +4,7 @@ The test process commits changes as the web would; separate processes, configure
 environment alone, send the emails. Each email is parsed with the `email` package.
 """
 
+import os
 import re
 import socket
 import time
@@ -15,6 +16,7 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from sqlalchemy import select, update
 
@@ -36,6 +38,9 @@ from tests.factories import (
 )
 from tests.jobs.conftest import (
     BIN,
+    DOCUMENTED_WORKER,
+    FORKING_WORKER,
+    ROOT,
     WORKER_BASE_URL,
     WORKER_TEAM_INBOX,
     SmtpServer,
@@ -45,7 +50,6 @@ from tests.jobs.conftest import (
     wait_for,
 )
 
-SIMPLE_WORKER = ("-w", "rq.worker.SimpleWorker")
 HREF = re.compile(r'href="([^"]+)"')
 INBOX = WORKER_TEAM_INBOX
 
@@ -131,7 +135,7 @@ def check(emails: list[ParsedEmail], expected: dict[str, tuple[str, str, set[str
 def test_each_event_of_spec_section_5_reaches_exactly_its_readers(
     spawn, cast, redis_url, smtp_server, web
 ):
-    worker = spawn(rq_worker_command(redis_url, *SIMPLE_WORKER), smtp_server.port)
+    worker = spawn(rq_worker_command(redis_url), smtp_server.port)
     project = cast["project"]
     ref = project.reference
     org = f"{WORKER_BASE_URL}/portal/projects/{project.id}"
@@ -288,7 +292,7 @@ def test_mail_server_down_for_a_while_then_back_delivers_everything_once(
     spawn, cast, redis_url, web
 ):
     port = free_port()
-    spawn(rq_worker_command(redis_url), port)  # forks a work horse per job, as in production
+    spawn(rq_worker_command(redis_url, FORKING_WORKER), port)  # forks a work horse per job
     project = cast["project"]
     comment = CommentFactory(project_obj=project, body="Le brut est-il fourni ?")
     post(Event.PROJECT_CREATED, project.id)
@@ -324,6 +328,73 @@ def test_mail_server_down_for_a_while_then_back_delivers_everything_once(
     assert {m.attempts for m in db.session.scalars(select(OutboxMessage))} == {2}
 
 
+@pytest.mark.parametrize("worker_class", [DOCUMENTED_WORKER, FORKING_WORKER])
+def test_our_workers_build_the_app_once_and_run_each_job_where_they_say(
+    spawn, cast, redis_url, smtp_server, web, worker_class
+):
+    if worker_class == DOCUMENTED_WORKER:
+        # The command these tests run is the one docs/jobs.md and the README give.
+        command = 'rq worker -w app.jobs.worker.AppWorker --url "$REDIS_URL" --with-scheduler'
+        queues = "\n    email stripe default housekeeping"
+        assert command + " \\" + queues in (ROOT / "docs" / "jobs.md").read_text("utf-8")
+        assert command + " \\" + queues in (ROOT / "README.md").read_text("utf-8")
+    worker = spawn(rq_worker_command(redis_url, worker_class), smtp_server.port)
+    project = cast["project"]
+    first = post(Event.PROJECT_CREATED, project.id)
+    second = post(Event.PROJECT_CREATED, project.id)
+    emails = new_emails(smtp_server, 0)
+    time.sleep(1)  # time enough for a stray duplicate to show up
+
+    expected = ["jean@client.test", INBOX, "theo@cnc-pulse.test"]
+    assert sorted(email["To"] for email in smtp_server.messages) == sorted(expected * 2)
+    assert len(emails) == 6
+    db.session.expire_all()
+    assert (
+        {db.session.get(OutboxMessage, first).attempts}
+        == {db.session.get(OutboxMessage, second).attempts}
+        == {1}
+    )
+    # Where each job runs: in the worker itself, or in a work horse forked for it.
+    queue = Queue("default", connection=Redis.from_url(redis_url))
+    probes = [queue.enqueue(os.getpid) for _ in range(2)]
+    wait_for(
+        lambda: all(p.get_status(refresh=True) == JobStatus.FINISHED for p in probes), 30, "probes"
+    )
+    pids = [probe.return_value() for probe in probes]
+    if worker_class == DOCUMENTED_WORKER:
+        assert pids == [worker.popen.pid] * 2
+    else:
+        assert worker.popen.pid not in pids and pids[0] != pids[1]
+    # The application is built once, at start, before the first job.
+    lines = worker.lines()
+    built = [n for n, line in enumerate(lines) if "application built for every job" in line]
+    jobs = [n for n, line in enumerate(lines) if "Job OK (" in line]
+    assert len(built) == 1 and len(jobs) == 4 and built[0] < jobs[0]
+
+
+def test_the_documented_worker_beats_while_a_long_job_runs(spawn, redis_url, smtp_server):
+    # A heartbeat every second here (30 s by default), each lasting until the next and a minute.
+    options = ("--job-monitoring-interval", "1")
+    spawn(rq_worker_command(redis_url, options=options), smtp_server.port)
+    redis = Redis.from_url(redis_url)
+    job = Queue("default", connection=redis).enqueue(time.sleep, 9, job_timeout=600)
+    started = StartedJobRegistry("default", connection=redis)
+
+    def expires_in() -> float:
+        # One entry per execution of a job; its score is when the execution is judged dead.
+        ((_, expiry),) = redis.zrange(started.key, 0, -1, withscores=True)
+        return expiry - time.time()
+
+    wait_for(lambda: started.get_job_ids(), 30, "the job to start")
+    first = expires_in()
+    time.sleep(5)
+    later = expires_in()
+    # Not the job's timeout and a minute (660 s), but the next heartbeat and a minute, renewed:
+    # a worker that died now would be seen dead a minute later, not eleven.
+    assert 55 <= first <= 61.5 and 57.5 <= later <= 61.5
+    wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, 30, "the job to end")
+
+
 def test_a_worker_killed_in_the_middle_of_a_job_delivers_once_after_recovery(
     spawn, cast, redis_url, smtp_server, web
 ):
@@ -351,7 +422,8 @@ def test_a_worker_killed_in_the_middle_of_a_job_delivers_once_after_recovery(
     # heartbeat runs out, and the sweep hands its job back to RQ, which retries it.
     for name in web.config["RQ_QUEUES"]:
         redis.delete(RQScheduler.get_locking_key(name))
-    spawn(rq_worker_command(redis_url), smtp_server.port)
+    # RQ's own worker, whose work horses build the application themselves, recovers the job.
+    spawn(rq_worker_command(redis_url, "rq.worker.Worker"), smtp_server.port)
     recover_abandoned_jobs(now=time.time() + 120)
     emails = new_emails(smtp_server, 0, timeout=60)
     time.sleep(2)
@@ -401,7 +473,7 @@ def test_two_schedulers_and_a_worker_send_each_notice_once_and_sweep_the_outbox(
         )
     db.session.commit()
 
-    spawn(rq_worker_command(redis_url, *SIMPLE_WORKER), smtp_server.port)
+    spawn(rq_worker_command(redis_url), smtp_server.port)
     schedulers = [
         spawn([str(BIN / "flask"), "cnc", "scheduler"], smtp_server.port) for _ in range(2)
     ]
