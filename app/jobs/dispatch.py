@@ -1,7 +1,7 @@
 """Hand committed outbox messages to RQ, or run them inline when there is no Redis."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -68,15 +68,32 @@ def dispatch(message_ids: Iterable[str]) -> None:
     if Redis does not answer the messages stay PENDING for :func:`sweep_outbox`. Without
     Redis, each runs right away; one that fails stays PENDING (or FAILED) for the sweep.
     """
+    _dispatch_safely(list(message_ids), None)
+
+
+def dispatch_new(messages: Mapping[str, str]) -> None:
+    """Send on their way the messages a transaction just committed (id → queue).
+
+    They are new, so RQ cannot hold a job of theirs yet: neither their queues nor a live job
+    need looking up, which keeps a request that queues work at one write to Redis per message.
+    """
+    _dispatch_safely(list(messages), dict(messages))
+
+
+def _dispatch_safely(ids: list[str], queues: dict[str, str] | None) -> None:
     try:
-        _dispatch(list(message_ids))
+        _dispatch(ids, queues)
     except Exception:
         # The caller's change is committed and must be reported as done; the sweep catches up.
         log.exception("Dispatching outbox messages failed; left for the sweep")
 
 
-def _dispatch(ids: list[str]) -> int:
-    """Dispatch ``ids``; return how many were handed to RQ or run inline."""
+def _dispatch(ids: list[str], queues: dict[str, str] | None = None) -> int:
+    """Dispatch ``ids``; return how many were handed to RQ or run inline.
+
+    :param queues: each message's queue when the messages were just committed; else they
+        are read, and RQ is asked whether it still holds a live job for each.
+    """
     if not ids:
         return 0
     dispatcher: Dispatcher = current_app.extensions["dispatcher"]
@@ -84,18 +101,20 @@ def _dispatch(ids: list[str]) -> int:
         for message_id in ids:
             _run_inline(message_id)
         return len(ids)
-    # Read on a connection of its own: the caller's session stays as the commit left it.
-    with db.engine.connect() as connection:
-        queues = dict(
-            connection.execute(
-                select(OutboxMessage.id, OutboxMessage.queue).where(OutboxMessage.id.in_(ids))
-            ).all()
-        )
+    fresh = queues is not None
+    if queues is None:
+        # Read on a connection of its own: the caller's session stays as the commit left it.
+        with db.engine.connect() as connection:
+            queues = dict(
+                connection.execute(
+                    select(OutboxMessage.id, OutboxMessage.queue).where(OutboxMessage.id.in_(ids))
+                ).all()
+            )
     enqueued: list[str] = []
     try:
         for message_id in ids:
             if message_id in queues and _enqueue(
-                dispatcher.connection, queues[message_id], message_id
+                dispatcher.connection, queues[message_id], message_id, fresh=fresh
             ):
                 enqueued.append(message_id)
     except RedisError as error:
@@ -104,10 +123,13 @@ def _dispatch(ids: list[str]) -> int:
     return len(enqueued)
 
 
-def _enqueue(connection: Redis, queue_name: str, message_id: str) -> bool:
-    """Put one message on its queue; return False when RQ already holds a live job for it."""
+def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool) -> bool:
+    """Put one message on its queue; return False when RQ already holds a live job for it.
+
+    :param fresh: the message was just committed, so RQ has no job of that id yet.
+    """
     try:
-        job = Job.fetch(message_id, connection=connection)
+        job = None if fresh else Job.fetch(message_id, connection=connection)
     except NoSuchJobError:
         job = None
     if job is not None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models.outbox import OutboxMessage
 
-PENDING_KEY = "outbox_pending_ids"
+PENDING_KEY = "outbox_pending"
 
 
 def queue_job(
@@ -31,10 +31,10 @@ def queue_job(
         project_id=project_id,
     )
     session.add(message)
-    session.info.setdefault(PENDING_KEY, []).append(message.id)
+    session.info.setdefault(PENDING_KEY, {})[message.id] = queue
     return message.id
 
 
-def take_pending_ids(session: Session) -> list[str]:
-    """Return and forget the ids queued in this session since the last call."""
-    return session.info.pop(PENDING_KEY, [])
+def take_pending(session: Session) -> dict[str, str]:
+    """Return and forget the messages queued in this session since the last call: id → queue."""
+    return session.info.pop(PENDING_KEY, {})

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.jobs.outbox import take_pending_ids
+from app.jobs.outbox import take_pending
 
 BLOBS_ADDED_KEY = "blobs_added"
 BLOBS_REMOVED_KEY = "blobs_removed"
@@ -27,15 +27,15 @@ def transaction() -> Iterator[Session]:
         session.commit()
     except BaseException:
         session.rollback()
-        take_pending_ids(session)
+        take_pending(session)
         session.info.pop(BLOBS_REMOVED_KEY, None)
         _delete_blobs(session.info.pop(BLOBS_ADDED_KEY, []))
         raise
     session.info.pop(BLOBS_ADDED_KEY, None)
     _delete_blobs(session.info.pop(BLOBS_REMOVED_KEY, []))
-    from app.jobs.dispatch import dispatch
+    from app.jobs.dispatch import dispatch_new
 
-    dispatch(take_pending_ids(session))
+    dispatch_new(take_pending(session))
 
 
 def blob_added(session: Session, key: str) -> None:

@@ -124,20 +124,29 @@ class ProjectInterface(SQLAInterface):
     ) -> tuple[MatchCount, list[Project]]:
         """Return one page of the projects the filters match, and how many match, capped.
 
-        The page's ids are picked first from the ids alone (for the work queue, an index-only
-        scan of ``ix_project_work_queue``), then only those rows are loaded: a deep page skips
-        index entries, not whole rows. The count stops at ``counted_limit``, so it never reads
-        every project. Two statements, whatever the page and its size.
+        One walk over the ids in the list's order (for the work queue, an index-only scan of
+        ``ix_project_work_queue``) skips to the page and reads on as far as the count reaches
+        (``counted_limit``): the page's ids and the count come from the same scan, which never
+        reads every project. Then only the page's rows are loaded. Two statements, whatever
+        the page and its size.
         """
         matching = self.apply_filters(self.session.query(Project.id), filters)
+        ordered = self.apply_order_by(matching, order_column, order_direction, add_pk=True)
         limit = counted_limit(page, page_size)
-        counted = self.session.scalar(
-            select(func.count()).select_from(matching.limit(limit + 1).subquery())
-        )
+        offset = page * page_size
+        ahead = [row.id for row in ordered.offset(offset).limit(limit - offset + 1)]
+        if ahead or offset == 0:
+            counted = offset + len(ahead)
+        else:
+            # Past the last page: count what there is, as far as the pager reaches.
+            counted = self.session.scalar(
+                select(func.count()).select_from(matching.limit(limit + 1).subquery())
+            )
         count = MatchCount(value=min(counted, limit), more=counted > limit)
-        ids = self.apply_order_by(matching, order_column, order_direction, add_pk=True)
-        ids = self.apply_pagination(ids, page, page_size).subquery()
-        rows = self.session.query(Project).join(ids, Project.id == ids.c.id)
+        page_ids = ahead[:page_size]
+        if not page_ids:
+            return count, []
+        rows = self.session.query(Project).filter(Project.id.in_(page_ids))
         rows = self.apply_order_by(rows, order_column, order_direction, add_pk=True)
         return count, rows.all()
 
