@@ -152,3 +152,11 @@ def test_a_member_cannot_reach_the_team_exports(member_client):
         assert response.status_code in (302, 403)
         assert response.mimetype != "text/csv"
     assert export_count() == 0
+
+
+@pytest.mark.parametrize("path", ["/admin/payments/list/", "/admin/invoices/list/"])
+def test_payments_and_invoices_lead_to_the_journal_export(staff_client, path):
+    page = staff_client.get(path).text
+
+    assert 'id="journal-export"' in page and 'href="/admin/exports/"' in page
+    assert 'id="journal-export"' not in staff_client.get("/admin/emails/list/").text

@@ -55,6 +55,14 @@ class RecordAdminView(ModelView):
             cls.list_columns = list(cls.columns)
             cls.label_columns = {**cls.columns, **cls.other_labels}
 
+    # Payments and invoices link to the accounting journal, their CSV export.
+    journal_export = False
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.list_template:
+            kwargs["journal_export"] = self.journal_export
+        return super().render_template(template, **kwargs)
+
     def _list(self, **kwargs: Any) -> dict[str, Any]:
         name = self.__class__.__name__
         try:
@@ -110,6 +118,7 @@ class PaymentAdminView(RecordAdminView):
     row_template = "admin/widgets/payment_list.html"
     route_base = "/admin/payments"
     list_title = lazy_gettext("Payments")
+    journal_export = True
     columns = {
         "paid_at": lazy_gettext("Paid"),
         "project_reference": lazy_gettext("Reference"),
@@ -131,6 +140,7 @@ class InvoiceAdminView(RecordAdminView):
     row_template = "admin/widgets/invoice_list.html"
     route_base = "/admin/invoices"
     list_title = lazy_gettext("Invoices")
+    journal_export = True
     columns = {
         "number": lazy_gettext("Number"),
         "issued_at": lazy_gettext("Issued"),
