@@ -8,9 +8,10 @@ services decide what each one sees). Admin is FAB's admin role and reaches every
 _ACCOUNT = [r"^(UserInfoEditView|ResetMyPasswordView)$", r".*"]
 
 STAFF_PERMISSIONS = [
-    # Organisations are created and edited by Admin (SPEC §1); the team only reads them.
-    [r"^(?!OrganisationAdminView$).*AdminView$", r".*"],
+    # Organisations and settings are changed by Admin (SPEC §1, §6); the team only reads them.
+    [r"^(?!OrganisationAdminView$|SettingsAdminView$).*AdminView$", r".*"],
     [r"^OrganisationAdminView$", r"^can_list$"],
+    [r"^SettingsAdminView$", r"^can_show$"],
     [r".*AdminApi$", r".*"],
     [r".*SharedApi$", r".*"],
     [r"^OpenApi$", r"^can_get$"],
@@ -18,7 +19,7 @@ STAFF_PERMISSIONS = [
     _ACCOUNT,
     [
         r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord"
-        r"|Paiements|Factures|Journal des emails|Prestations|Exports comptables)$",
+        r"|Paiements|Factures|Journal des emails|Prestations|Exports comptables|Réglages)$",
         r"^menu_access$",
     ],
 ]

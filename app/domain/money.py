@@ -51,6 +51,33 @@ def parse_amount(text: str) -> int:
     return cents
 
 
+_RATE = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?")
+
+
+def parse_vat_rate(text: str) -> int:
+    """Return a VAT rate typed as a percentage (``20``, ``5,5``, ``5.5 %``) in basis points.
+
+    :raise Invalid: if it is not a percentage between 0 and 100 with at most two decimals.
+    """
+    number = text.strip().removesuffix("%").strip()
+    if not _RATE.fullmatch(number):
+        raise Invalid(N_("Enter the VAT rate as a percentage, for instance 20 or 5,5."))
+    whole, _, decimals = number.replace(",", ".").partition(".")
+    basis_points = int(whole) * 100 + int(decimals.ljust(2, "0"))
+    if basis_points > 10000:
+        raise Invalid(N_("The VAT rate cannot be above 100 %."))
+    return basis_points
+
+
+def format_vat_rate(basis_points: int, decimal_comma: bool = True) -> str:
+    """Write a rate in basis points as a percentage, without needless decimals: 20, 5,5."""
+    whole, hundredths = divmod(basis_points, 100)
+    if not hundredths:
+        return str(whole)
+    decimals = f"{hundredths:02d}".rstrip("0")
+    return f"{whole}{',' if decimal_comma else '.'}{decimals}"
+
+
 def _strip_currency(text: str) -> str:
     """Drop one currency mark written before or after the number."""
     upper = text.upper()

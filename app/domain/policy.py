@@ -160,6 +160,11 @@ def can_manage_members(viewer: Viewer, org_id: int) -> bool:
     return viewer.role is Role.ORG_ADMIN and _in_own_organisation(viewer, org_id)
 
 
+def can_edit_settings(viewer: Viewer) -> bool:
+    """Tell whether the viewer may change the company details, VAT rate and delays."""
+    return viewer.role is Role.ADMIN
+
+
 def can_export_projects(viewer: Viewer) -> bool:
     """Tell whether the viewer may export projects; org users get their own organisation's."""
     return viewer.is_staff or (viewer.is_org_user and viewer.organisation_id is not None)

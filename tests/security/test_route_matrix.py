@@ -210,6 +210,21 @@ MATRIX: list[Entry] = [
         {"pk": "organisation"},
         data={"name": "Atelier A renommé", "limit": ""},
     ),
+    # SPEC §6: company details, VAT rate and delays are Admin's; the team reads them.
+    row(r"SettingsAdminView\.show", "GET", STAFF),
+    row(
+        r"SettingsAdminView\.edit",
+        "POST",
+        ADMIN_ONLY,
+        data={
+            "company_name": "CNC Pulse SAS",
+            "company_address": "12 rue des Fraiseuses, 69000 Lyon",
+            "company_registration": "",
+            "company_vat_number": "",
+            "vat_rate": "20",
+            "download_access_days": "90",
+        },
+    ),
     row(r"ProjectAdminView\.(list|show)", "GET", STAFF),
     # CSV exports, each one recorded; the journal's form posts, as a batch books lines.
     row(r"ExportAdminView\.(index|projects)", "GET", STAFF),

@@ -7,7 +7,9 @@ from app.domain.money import (
     DEFAULT_VAT_BASIS_POINTS,
     format_amount,
     format_plain,
+    format_vat_rate,
     parse_amount,
+    parse_vat_rate,
     split_vat,
 )
 
@@ -194,3 +196,29 @@ def test_split_vat_defaults_to_twenty_percent() -> None:
 def test_split_vat_refuses_a_negative_rate() -> None:
     with pytest.raises(Invalid):
         split_vat(12000, -1)
+
+
+@pytest.mark.parametrize(
+    ("text", "basis_points"),
+    [("20", 2000), ("5,5", 550), ("5.5", 550), (" 2,1 % ", 210), ("0", 0), ("100", 10000)],
+)
+def test_a_vat_rate_is_typed_as_a_percentage(text: str, basis_points: int) -> None:
+    assert parse_vat_rate(text) == basis_points
+
+
+@pytest.mark.parametrize("text", ["", "vingt", "-5", "5,555", "100,01", "1000", "20 %%"])
+def test_a_vat_rate_that_is_not_a_percentage_is_refused(text: str) -> None:
+    with pytest.raises(Invalid):
+        parse_vat_rate(text)
+
+
+@pytest.mark.parametrize(
+    ("basis_points", "french", "english"),
+    [(2000, "20", "20"), (550, "5,5", "5.5"), (210, "2,1", "2.1"), (1005, "10,05", "10.05")],
+)
+def test_a_vat_rate_is_written_without_needless_decimals(
+    basis_points: int, french: str, english: str
+) -> None:
+    assert format_vat_rate(basis_points) == french
+    assert format_vat_rate(basis_points, decimal_comma=False) == english
+    assert parse_vat_rate(french) == basis_points

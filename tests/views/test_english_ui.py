@@ -52,6 +52,8 @@ def test_back_office_pages_are_english(client, role):
         "/admin/payments/list/",
         "/admin/invoices/list/",
         "/admin/services/list/",
+        "/admin/exports/",
+        "/admin/settings/",
     ] + (["/users/list/", "/users/add"] if role is Role.ADMIN else [])
 
     found = {}

@@ -16,6 +16,7 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
         PaymentAdminView,
         RequestedServiceAdminView,
     )
+    from app.views.admin.settings import SettingsAdminView
 
     # Menu names are permission names too: app.roles grants menu_access by matching them.
     appbuilder.add_view(
@@ -53,6 +54,7 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
         (InvoiceAdminView, "Factures", lazy_gettext("Invoices"), "fa-file-text-o"),
         (EmailMessageAdminView, "Journal des emails", lazy_gettext("Email log"), "fa-envelope"),
         (ExportAdminView, "Exports comptables", lazy_gettext("Accounting exports"), "fa-download"),
+        (SettingsAdminView, "Réglages", lazy_gettext("Settings"), "fa-cog"),
     ):
         appbuilder.add_view(
             view,
