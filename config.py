@@ -61,6 +61,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "REDIS_URL": get("REDIS_URL"),
         "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "STORAGE_DIR": get("STORAGE_DIR"),
+        "DISPLAY_TIMEZONE": get("DISPLAY_TIMEZONE"),
         "MAIL_SERVER": get("MAIL_SERVER"),
         "MAIL_PORT": env_int(environ, "MAIL_PORT"),
         "MAIL_USERNAME": get("MAIL_USERNAME"),
@@ -107,6 +108,9 @@ class Config:
     STRIPE_SECRET_KEY: str | None = None
     STRIPE_WEBHOOK_SECRET: str | None = None
     STRIPE_API_BASE: str | None = None
+
+    # Times are stored in UTC and shown, on screens and in emails, in this zone (SPEC §9).
+    DISPLAY_TIMEZONE = "Europe/Paris"
 
     PAYMENT_LINK_DAYS = 7
     # The client is reminded once, this long before their payment link expires.

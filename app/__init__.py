@@ -4,6 +4,7 @@ import logging
 import os
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
@@ -15,7 +16,7 @@ RQ_LOGGERS = ("rq.worker", "rq.job", "rq.scheduler", "rq.cron")
 
 
 class MissingSettingError(RuntimeError):
-    """A value production cannot run without is not set."""
+    """A value the application cannot run without is not set, or not usable."""
 
 
 MIN_SECRET_KEY_BYTES = 32
@@ -37,6 +38,7 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     if overrides:
         app.config.update(overrides)
     _check_required(app, config_class.REQUIRED_ENVIRONMENT)
+    _check_time_zone(app)
     _configure_logging(app)
 
     register_extensions(app)
@@ -60,6 +62,16 @@ def _check_required(app: Flask, names: tuple[str, ...]) -> None:
             f"SECRET_KEY is too short: use {MIN_SECRET_KEY_BYTES} random bytes or more, "
             'for instance from python -c "import secrets; print(secrets.token_urlsafe(48))".'
         )
+
+
+def _check_time_zone(app: Flask) -> None:
+    name = app.config["DISPLAY_TIMEZONE"]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise MissingSettingError(
+            f"DISPLAY_TIMEZONE {name!r} is not a time zone; use a name such as Europe/Paris."
+        ) from None
 
 
 def _configure_logging(app: Flask) -> None:

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MAIL_SERVER = "No mail server is configured (MAIL_SERVER is not set); resend it once one is."
-DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
 _ERROR_LENGTH = 2000
 _MAX_KEY_LENGTH = 200  # EmailMessage.dedupe_key
 _SPACES = re.compile(r"\s+")
@@ -70,13 +69,18 @@ def render_email(event: str, language: str, context: dict[str, Any]) -> Rendered
     return RenderedEmail(subject=subject, text=text, html=html)
 
 
+def display_zone() -> ZoneInfo:
+    """Return the time zone dates are shown in (the DISPLAY_TIMEZONE setting)."""
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
 def format_day(moment: date, language: str) -> str:
     """Return a date as SPEC §9 shows it: 25/11/2026 in French, 2026-11-25 in English.
 
-    A moment in time is first placed in the business's time zone.
+    A moment in time is first placed in the display time zone.
     """
     if isinstance(moment, datetime):
-        moment = moment.astimezone(DISPLAY_TIMEZONE).date()
+        moment = moment.astimezone(display_zone()).date()
     return moment.strftime("%d/%m/%Y" if language == "fr" else "%Y-%m-%d")
 
 

@@ -1,4 +1,4 @@
-"""Settings the Admin edits: company details for invoices, VAT rate, delays, time zone."""
+"""Settings the Admin edits: company details for invoices, VAT rate, download period."""
 
 from dataclasses import dataclass
 
@@ -17,7 +17,6 @@ DEFAULTS: dict[str, str] = {
     "company_vat_number": "",
     "vat_rate_basis_points": str(DEFAULT_VAT_BASIS_POINTS),
     "download_access_days": "90",
-    "display_timezone": "Europe/Paris",
 }
 _WHOLE_NUMBERS = {"vat_rate_basis_points": (0, 10000), "download_access_days": (1, 3650)}
 
@@ -30,7 +29,6 @@ class Settings:
     company_vat_number: str
     vat_rate_basis_points: int
     download_access_days: int
-    display_timezone: str
 
 
 def get_settings() -> Settings:

@@ -15,7 +15,6 @@ from app.domain.money import format_amount
 from app.domain.workflow import Priority, ProjectStatus
 from app.models import EventKind
 
-DEFAULT_TIMEZONE = "Europe/Paris"
 EMPTY = "—"
 
 _DATE_FORMATS = {"fr": "%d/%m/%Y", "en": "%Y-%m-%d"}
@@ -109,7 +108,7 @@ def local_datetime(moment: datetime | None) -> str:
     """Return a UTC moment in the display time zone, as the viewer writes dates and times."""
     if moment is None:
         return EMPTY
-    zone = ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", DEFAULT_TIMEZONE))
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     return moment.astimezone(zone).strftime(_DATE_FORMATS[language()] + " %H:%M")
 
 

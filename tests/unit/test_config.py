@@ -88,3 +88,23 @@ def test_production_refuses_a_secret_key_too_short_to_sign_tokens(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     with pytest.raises(MissingSettingError, match="SECRET_KEY is too short"):
         create_app("production")
+
+
+def test_dates_are_shown_in_the_display_time_zone_of_the_environment(monkeypatch):
+    from datetime import UTC, datetime
+
+    from app.jobs.email import format_day
+    from app.views.formatting import local_datetime
+
+    monkeypatch.setenv("DISPLAY_TIMEZONE", "America/Montreal")
+    app = create_app("testing")
+    late_evening = datetime(2026, 11, 26, 3, 30, tzinfo=UTC)  # 22:30 the day before there
+    with app.test_request_context():
+        assert local_datetime(late_evening) == "25/11/2026 22:30"
+        assert format_day(late_evening, "fr") == "25/11/2026"
+
+
+def test_a_display_time_zone_that_does_not_exist_stops_start_up(monkeypatch):
+    monkeypatch.setenv("DISPLAY_TIMEZONE", "Europe/Atlantis")
+    with pytest.raises(MissingSettingError, match="DISPLAY_TIMEZONE 'Europe/Atlantis'"):
+        create_app("testing")
