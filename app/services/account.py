@@ -16,6 +16,45 @@ from app.services.transaction import transaction
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
+MAX_EMAIL_LENGTH = 320
+
+
+def checked_email(email: str | None) -> str:
+    """Return a login email as stored: trimmed, lower case.
+
+    :raise Invalid: if it is not an email address.
+    """
+    email = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > MAX_EMAIL_LENGTH:
+        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
+    return email
+
+
+def check_password(password: str | None) -> None:
+    """:raise Invalid: for a password too short to be accepted."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
+
+
+def check_language(language: str) -> None:
+    """:raise Invalid: for a language the application does not offer."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise Invalid(N_("Unknown language %(language)s."), language=language)
+
+
+def _checked_organisation_fields(name: str | None, project_limit: int | None) -> str:
+    """Return an organisation's trimmed name.
+
+    :raise Invalid: for an empty name or a negative limit.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(N_("An organisation needs a name."))
+    if project_limit is not None and project_limit < 0:
+        raise Invalid(N_("The project limit cannot be negative."))
+    return name
 
 
 def sync_roles() -> None:
@@ -42,11 +81,7 @@ def create_organisation(name: str, project_limit: int | None = None) -> Organisa
     :raise Invalid: for an empty name or a negative limit.
     :raise Conflict: if the name is taken.
     """
-    name = (name or "").strip()
-    if not name:
-        raise Invalid(N_("An organisation needs a name."))
-    if project_limit is not None and project_limit < 0:
-        raise Invalid(N_("The project limit cannot be negative."))
+    name = _checked_organisation_fields(name, project_limit)
     with transaction() as session:
         taken = session.scalar(
             select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
@@ -69,11 +104,7 @@ def update_organisation(
     :raise Invalid: for an empty name or a negative limit.
     :raise Conflict: if another organisation has the name.
     """
-    name = (name or "").strip()
-    if not name:
-        raise Invalid(N_("An organisation needs a name."))
-    if project_limit is not None and project_limit < 0:
-        raise Invalid(N_("The project limit cannot be negative."))
+    name = _checked_organisation_fields(name, project_limit)
     with transaction() as session:
         organisation = session.get(Organisation, organisation_id)
         if organisation is None:
@@ -115,13 +146,8 @@ def create_user(
     :raise Conflict: if the email is taken.
     :raise NotFound: if the organisation does not exist.
     """
-    email = (email or "").strip().lower()
-    if not EMAIL_PATTERN.match(email):
-        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
-        )
+    email = checked_email(email)
+    check_password(password)
     try:
         role_enum = Role(role)
     except ValueError:
@@ -129,12 +155,8 @@ def create_user(
             N_("Unknown role %(role)s: choose Admin, Team, OrgAdmin or OrgMember."), role=role
         ) from None
     organisation = find_organisation(organisation_name) if organisation_name else None
-    if role_enum in (Role.ORG_ADMIN, Role.ORG_MEMBER) and organisation is None:
-        raise Invalid(N_("An organisation user needs an organisation."))
-    if role_enum in (Role.ADMIN, Role.TEAM) and organisation is not None:
-        raise Invalid(N_("CNC Pulse staff do not belong to an organisation."))
-    if language not in current_app.config["LANGUAGES"]:
-        raise Invalid(N_("Unknown language %(language)s."), language=language)
+    _checked_roles((role_enum.value,), organisation.id if organisation else None)
+    check_language(language)
     with transaction() as session:
         user = add_user(
             session,
@@ -223,14 +245,11 @@ def save_user(user_id: int | None, data: UserInput, password: str | None = None)
     :raise Conflict: if another account uses the email.
     :raise NotFound: if the user or the organisation does not exist.
     """
-    email = (data.email or "").strip().lower()
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
-        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
+    email = checked_email(data.email)
     if user_id is None:
-        _check_password(password)
+        check_password(password)
     roles = _checked_roles(data.roles, data.organisation_id)
-    if data.language not in current_app.config["LANGUAGES"]:
-        raise Invalid(N_("Unknown language %(language)s."), language=data.language)
+    check_language(data.language)
     with transaction() as session:
         if data.organisation_id is not None and not session.get(Organisation, data.organisation_id):
             raise NotFound(N_("No such organisation."))
@@ -273,19 +292,12 @@ def set_password(user_id: int, password: str) -> None:
     :raise Invalid: for a password that is too short.
     :raise NotFound: if the user does not exist.
     """
-    _check_password(password)
+    check_password(password)
     with transaction() as session:
         user = session.get(AppUser, user_id)
         if user is None:
             raise NotFound(N_("User not found."))
         user.password = hash_password(password)
-
-
-def _check_password(password: str | None) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
-        )
 
 
 def _checked_roles(names: tuple[str, ...], organisation_id: int | None) -> list[Role]:

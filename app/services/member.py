@@ -4,7 +4,6 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -15,7 +14,13 @@ from app.extensions import db
 from app.jobs.outbox import queue_job
 from app.models import AppUser, MemberInvitation, MemberStatus
 from app.models.base import utcnow
-from app.services.account import EMAIL_PATTERN, MIN_PASSWORD_LENGTH, add_user, hash_password
+from app.services.account import (
+    add_user,
+    check_language,
+    check_password,
+    checked_email,
+    hash_password,
+)
 from app.services.notification import EMAIL_QUEUE
 from app.services.transaction import transaction
 
@@ -29,8 +34,7 @@ def set_language(user_id: int, language: str) -> None:
     :raise Invalid: for a language the application does not offer.
     :raise NotFound: if the user does not exist.
     """
-    if language not in current_app.config["LANGUAGES"]:
-        raise Invalid(N_("Unknown language %(language)s."), language=language)
+    check_language(language)
     with transaction() as session:
         user = session.get(AppUser, user_id)
         if user is None:
@@ -62,11 +66,8 @@ def invite_member(
     :raise Conflict: if an account already uses this email.
     """
     _require_manager(viewer, organisation_id)
-    email = (email or "").strip().lower()
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
-        raise Invalid(N_("%(email)s is not a valid email address."), email=email)
-    if language not in current_app.config["LANGUAGES"]:
-        raise Invalid(N_("Unknown language %(language)s."), language=language)
+    email = checked_email(email)
+    check_language(language)
     with transaction() as session:
         user = add_user(
             session,
@@ -109,10 +110,7 @@ def accept_invitation(token: str, password: str) -> AppUser:
     :raise NotFound: for an unknown, used or expired token.
     :raise Invalid: for a password that is too short.
     """
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
-        )
+    check_password(password)
     with transaction() as session:
         invitation = find_invitation(token)
         user = invitation.user
