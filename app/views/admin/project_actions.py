@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_appbuilder import BaseView, expose, has_access
@@ -38,6 +37,7 @@ from app.services.payment import record_manual_payment
 from app.services.payment_link import regenerate_payment_link, remind_client
 from app.services.project import delete_project, set_prices, set_priority
 from app.services.workflow import change_status
+from app.views.downloads import attachment
 from app.views.errors import flash_error
 from app.views.formatting import language as interface_language
 
@@ -180,15 +180,7 @@ class ProjectActionsAdminView(BaseView):
             stored, stream = open_file(_viewer(), pk, file_id)
         except NotFound:
             abort(404)
-        response = send_file(
-            stream,
-            mimetype=stored.content_type or "application/octet-stream",
-            as_attachment=True,
-            download_name=stored.original_name,
-            max_age=0,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment(stored, stream)
 
     @expose("/<int:pk>/comments", methods=["POST"])
     @has_access

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose, permission_name, protect, safe
 from flask_babel import gettext
 
@@ -19,6 +19,7 @@ from app.views.api.schemas import (
     FileListSchema,
     FileSchema,
 )
+from app.views.downloads import attachment
 
 KINDS = {"project": FileKind.PROJECT, "deliverable": FileKind.DELIVERABLE}
 
@@ -248,17 +249,7 @@ class ProjectThreadSharedApi(ApiMixin, BaseApi):
             422:
               $ref: '#/components/responses/422'
         """
-        stored, stream = open_file(self.caller(), pk, file_id)
-        response = send_file(
-            stream,
-            mimetype="application/octet-stream",
-            as_attachment=True,
-            download_name=stored.original_name,
-            conditional=False,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return attachment(*open_file(self.caller(), pk, file_id))
 
     @expose("/<int:pk>/files/<int:file_id>", methods=["DELETE"])
     @protect()

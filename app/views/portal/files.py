@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext, ngettext
 
@@ -10,6 +10,7 @@ from app.domain.errors import DomainError, NotFound
 from app.models import FileKind
 from app.services.comment import add_comment
 from app.services.file import add_files, open_file, remove_file
+from app.views.downloads import attachment
 from app.views.errors import flash_error
 from app.views.portal.common import portal_viewer, uploads_of
 
@@ -59,17 +60,7 @@ class ProjectFilePortalView(BaseView):
             stored, stream = open_file(viewer, pk, file_id)
         except NotFound:
             abort(404)
-        # Whatever the uploader claimed, the browser gets opaque bytes to save.
-        response = send_file(
-            stream,
-            mimetype="application/octet-stream",
-            as_attachment=True,
-            download_name=stored.original_name,
-            conditional=False,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return attachment(stored, stream)
 
 
 class CommentPortalView(BaseView):

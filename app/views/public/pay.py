@@ -4,7 +4,7 @@ No login: the token is the key. An unknown, revoked or expired token gets one pa
 for all, so nobody can tell them apart. Nothing here may be cached or leak the link onwards.
 """
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
@@ -12,6 +12,7 @@ from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
 from app.services.checkout import start_checkout
 from app.services.client_page import client_invoice, client_page, open_client_download
+from app.views.downloads import attachment
 from app.views.errors import message_of
 
 pay_bp = Blueprint("pay", __name__, url_prefix="/pay")
@@ -98,16 +99,7 @@ def download(token: str, file_id: int) -> Response | tuple[str, int]:
         )
     except NotFound:
         return _not_valid(reader_language())
-    # Whatever the uploader claimed, the browser gets opaque bytes to save.
-    response = send_file(
-        stream,
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=stored.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(stored, stream)
 
 
 @pay_bp.get("/<token>/invoice")
