@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.domain.payment_access import LinkState, downloads_open_until
+from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
 from app.extensions import db
 from app.models import CheckoutSession, CheckoutStatus, Invoice, Payment, PaymentLink, Project
 from app.services.payment_link import describe_link
@@ -31,6 +32,9 @@ class PaymentOverview:
     # Card payments taken on Stripe but refused here, settled or not, newest first.
     refused: list[CheckoutSession]
     download_days: int
+    # What a new link would be for: the payment still due, the downloads once paid, or nothing.
+    payment_due: bool
+    paid: bool
 
     @property
     def current_link(self) -> LinkLine | None:
@@ -78,4 +82,6 @@ def payment_overview(project: Project) -> PaymentOverview:
         card_payments=card_payments_enabled(),
         refused=list(refused),
         download_days=download_days,
+        payment_due=project.status_enum in PAYMENT_DUE_STATUSES,
+        paid=project.status_enum is ProjectStatus.PAID,
     )
