@@ -6,8 +6,9 @@ Each figure comes from one aggregate query, whatever the number of projects or p
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, UnaryExpression, case, func, literal, select, union_all
 
 from app.domain.workflow import OPEN_STATUSES, PAYMENT_DUE_STATUSES, Priority
 from app.extensions import db
@@ -39,7 +40,23 @@ def priority_rank() -> ColumnElement[int]:
     )
 
 
-def work_queue_order() -> list[ColumnElement[object]]:
+@dataclass(frozen=True)
+class SortKey:
+    """One key of an order, which can be applied to its expression or to a copy of it selected
+    in a subquery (the page's rows are ordered again after the walk that picked them)."""
+
+    expression: ColumnElement[Any]
+    descending: bool = False
+    nulls_last: bool = False
+
+    def clause(self, expression: ColumnElement[Any] | None = None) -> UnaryExpression[Any]:
+        """Return ``ORDER BY`` clause for the key, on ``expression`` if given."""
+        target = self.expression if expression is None else expression
+        clause = target.desc() if self.descending else target.asc()
+        return clause.nulls_last() if self.nulls_last else clause
+
+
+def work_queue_order() -> list[SortKey]:
     """Order the team's queue: URGENT and HIGH first, then the nearest deadline, then the oldest.
 
     URGENT and HIGH each form a band; MEDIUM and LOW share one, ordered by deadline alone. The
@@ -48,12 +65,12 @@ def work_queue_order() -> list[ColumnElement[object]]:
     every project.
     """
     return [
-        Project.queue_band.asc(),
+        SortKey(Project.queue_band),
         # Projects without a deadline come after those with one, on both databases (PostgreSQL's
         # ascending index already keeps them last, so it still serves the order).
-        Project.deadline.asc().nulls_last(),
-        Project.created_at.asc(),
-        Project.id.asc(),
+        SortKey(Project.deadline, nulls_last=True),
+        SortKey(Project.created_at),
+        SortKey(Project.id),
     ]
 
 

@@ -32,15 +32,7 @@ class ProjectSearch:
     def narrow(self, statement: Select) -> Select:
         """Add the search's criteria to a statement selecting from projects."""
         if self.text:
-            escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = f"%{escaped}%"
-            statement = statement.where(
-                or_(
-                    Project.title.ilike(pattern, escape="\\"),
-                    Project.description.ilike(pattern, escape="\\"),
-                    Project.client_name.ilike(pattern, escape="\\"),
-                )
-            )
+            statement = statement.where(text_matches(self.text))
         if self.status in GROUPS:
             statement = statement.where(Project.status.in_([s.value for s in GROUPS[self.status]]))
         elif self.status:
@@ -56,6 +48,26 @@ class ProjectSearch:
         if self.oldest_first:
             return [Project.created_at.asc(), Project.id.asc()]
         return [Project.created_at.desc(), Project.id.desc()]
+
+
+def text_matches(text: str) -> ColumnElement[bool]:
+    """Match projects whose reference, title, client or description contains ``text``.
+
+    Case is ignored; ``%``, ``_`` and ``\\`` are searched for as they are, not as wildcards.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(
+        *(
+            column.ilike(pattern, escape="\\")
+            for column in (
+                Project.reference,
+                Project.title,
+                Project.client_name,
+                Project.description,
+            )
+        )
+    )
 
 
 def read_project_search(args: Mapping[str, str]) -> ProjectSearch:

@@ -1,6 +1,7 @@
 """Jinja filters that show domain values as the viewer reads them: labels, money, dates, sizes."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,28 +98,52 @@ def priority_badge(value: str | None) -> Markup:
     )
 
 
+@dataclass(frozen=True)
+class ViewerFormat:
+    """How the viewer writes amounts, dates and times, read once for a page that writes many."""
+
+    language: str
+    zone: ZoneInfo
+
+    def amount(self, cents: int | None, currency: str | None = "EUR") -> str:
+        """Return an amount in the viewer's conventions, or a dash when it is not set."""
+        if cents is None:
+            return EMPTY
+        return format_amount(cents, currency or "EUR", self.language)
+
+    def moment(self, moment: datetime | None) -> str:
+        """Return a UTC moment in the display time zone, as the viewer writes it."""
+        if moment is None:
+            return EMPTY
+        return moment.astimezone(self.zone).strftime(_DATE_FORMATS[self.language] + " %H:%M")
+
+    def day(self, day: date | None) -> str:
+        """Return a calendar date as the viewer writes it."""
+        if day is None:
+            return EMPTY
+        if isinstance(day, datetime):
+            return self.moment(day)
+        return day.strftime(_DATE_FORMATS[self.language])
+
+
+def viewer_format() -> ViewerFormat:
+    """Return the current viewer's conventions: their language, the display time zone."""
+    return ViewerFormat(language(), ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
 def money(cents: int | None, currency: str = "EUR") -> str:
     """Return an amount in the viewer's conventions, or a dash when it is not set."""
-    if cents is None:
-        return EMPTY
-    return format_amount(cents, currency or "EUR", language())
+    return viewer_format().amount(cents, currency)
 
 
 def local_datetime(moment: datetime | None) -> str:
     """Return a UTC moment in the display time zone, as the viewer writes dates and times."""
-    if moment is None:
-        return EMPTY
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return moment.astimezone(zone).strftime(_DATE_FORMATS[language()] + " %H:%M")
+    return viewer_format().moment(moment)
 
 
 def local_date(day: date | None) -> str:
     """Return a calendar date as the viewer writes it."""
-    if day is None:
-        return EMPTY
-    if isinstance(day, datetime):
-        return local_datetime(day)
-    return day.strftime(_DATE_FORMATS[language()])
+    return viewer_format().day(day)
 
 
 def file_size(size_bytes: int | None) -> str:

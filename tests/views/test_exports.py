@@ -47,6 +47,12 @@ def test_the_team_exports_the_list_with_its_search_filters(staff_client, two_org
     assert [line["Titre"] for line in lines] == ["Bride A"]
 
 
+def test_the_team_exports_the_projects_its_text_search_finds(staff_client, two_organisations):
+    lines = table(staff_client.get(PROJECTS, query_string={"q": "support"}))
+
+    assert [line["Titre"] for line in lines] == ["Support A"]
+
+
 def test_the_team_exports_a_dashboard_group_in_french_excel(staff_client, two_organisations):
     response = staff_client.get(PROJECTS, query_string={"group": "paid", "dialect": "excel-fr"})
 

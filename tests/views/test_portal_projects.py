@@ -79,6 +79,8 @@ def test_list_searches_filters_and_counts(member_client, member):
     assert "Bride" not in member_client.get("/portal/projects/?status=PAID").text
     assert "Carter" not in member_client.get("/portal/projects/?status=pending").text
     assert "Bride" not in member_client.get("/portal/projects/?q=100%25").text
+    by_reference = member_client.get(f"/portal/projects/?q={bride.reference.lower()}").text
+    assert "Bride" in by_reference and "Carter" not in by_reference
 
 
 def test_list_sorts_by_creation_date_and_caps_the_page_size(member_client, member):

@@ -247,6 +247,120 @@ def test_list_searches_the_description(staff_client):
     assert other.reference not in page
 
 
+def test_one_text_is_searched_in_reference_title_client_and_description(staff_client):
+    by_title = ProjectFactory(title="Bride TITANE 40 mm")
+    by_client = ProjectFactory(client_name="Titane Industrie")
+    by_description = ProjectFactory(description="Carter usiné dans un bloc de titane.")
+    other = ProjectFactory(title="Support acier", client_name="Acier SA", description="Acier.")
+
+    page = staff_client.get(LIST, query_string={"q": " titane "}).text
+    by_reference = staff_client.get(LIST, query_string={"q": other.reference}).text
+
+    assert all(p.reference in page for p in (by_title, by_client, by_description))
+    assert other.reference not in page
+    assert re.findall(r'data-project-id="(\d+)"', by_reference) == [str(other.id)]
+    # The box keeps the text as it was typed.
+    assert 'name="q" value=" titane "' in page
+
+
+def test_wildcards_in_the_searched_text_are_read_as_they_are(staff_client):
+    ProjectFactory(title="Plaque 100% inox")
+    ProjectFactory(title="Plaque 1000 inox")
+
+    page = staff_client.get(LIST, query_string={"q": "100%"}).text
+
+    assert len(re.findall(r'data-project-id="\d+"', page)) == 1
+    assert "Plaque 100% inox" in page
+
+
+def test_the_empty_choices_of_the_search_form_filter_nothing(staff_client):
+    projects = ProjectFactory.create_batch(3)
+    empty = {
+        "q": "",
+        "_flt_0_status": "",
+        "_flt_0_priority": "",
+        "_flt_0_organisation_id": "",
+        "created_from": "",
+        "deadline_to": "",
+    }
+
+    page = staff_client.get(LIST, query_string=empty).text
+
+    assert all(project.reference in page for project in projects)
+
+
+def test_the_search_form_shows_what_was_asked_and_offers_every_organisation(staff_client):
+    chosen = OrganisationFactory(name="Usinage Zéphyr")
+    OrganisationFactory(name="Atelier Alpha")
+    ProjectFactory(organisation=chosen, status="PAID", priority="HIGH")
+    query = {
+        "_flt_0_status": "PAID",
+        "_flt_0_priority": "HIGH",
+        "_flt_0_organisation_id": str(chosen.id),
+        "group": "paid",
+    }
+
+    page = staff_client.get(LIST, query_string=query).text
+
+    form = page[
+        page.index('id="project-search"') : page.index("</form>", page.index("project-search"))
+    ]
+    assert '<option value="PAID" selected>' in form
+    assert '<option value="HIGH" selected>' in form
+    assert f'<option value="{chosen.id}" selected>Usinage Zéphyr</option>' in form
+    assert form.index("Atelier Alpha") < form.index("Usinage Zéphyr")
+    # What the form has no field for is carried along, so a new search keeps the group.
+    assert '<input type="hidden" name="group" value="paid">' in form
+
+
+def test_the_pager_links_the_pages_around_and_keeps_the_search(staff_client):
+    ProjectFactory.create_batch(5, status="PAID", priority="MEDIUM", deadline=None)
+    query = {"_flt_0_status": "PAID", "psize_ProjectAdminView": "2"}
+
+    first = staff_client.get(LIST, query_string=query).text
+    middle = staff_client.get(LIST, query_string={**query, "page_ProjectAdminView": "1"}).text
+    last = staff_client.get(LIST, query_string={**query, "page_ProjectAdminView": "2"}).text
+
+    def links(page: str, rel: str) -> list[str]:
+        return [
+            link.replace("&amp;", "&")
+            for link in re.findall(rf'<a href="([^"]+)" rel="{rel}"', page)
+        ]
+
+    assert links(first, "prev") == [] and links(last, "next") == []
+    (previous,) = links(middle, "prev")
+    (following,) = links(middle, "next")
+    assert "page_ProjectAdminView" not in previous
+    assert "page_ProjectAdminView=2" in following
+    assert all("_flt_0_status=PAID" in url for url in (previous, following))
+    assert re.search(r'<li class="active"><a href="[^"]+">2</a></li>', middle)
+    assert len(re.findall(r'data-project-id="\d+"', last)) == 1
+
+
+def test_a_sorted_column_links_to_the_other_direction(staff_client):
+    ProjectFactory.create_batch(2)
+
+    page = staff_client.get(
+        LIST,
+        query_string={"_oc_ProjectAdminView": "deadline", "_od_ProjectAdminView": "asc"},
+    ).text.replace("&amp;", "&")
+
+    deadline = re.search(r'<th><a href="([^"]+)">Échéance <i class="fa fa-chevron-up">', page)
+    title = re.search(r'<th><a href="([^"]+)">Titre</a></th>', page)
+    assert deadline and "_oc_ProjectAdminView=deadline&_od_ProjectAdminView=desc" in deadline[1]
+    assert title and "_oc_ProjectAdminView=title&_od_ProjectAdminView=asc" in title[1]
+
+
+def test_a_filter_the_list_does_not_have_is_refused_in_words(staff_client):
+    project = ProjectFactory()
+
+    response = staff_client.get(LIST, query_string={"_flt_7_status": "PAID"})
+
+    assert response.status_code == 400
+    assert "La liste des projets ne peut pas être filtrée ainsi." in response.text
+    assert project.reference not in response.text
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.TEAM])
 def test_list_filters_by_creation_dates_in_paris_time(client, role):
     login(client, UserFactory(role=role).email)
@@ -286,8 +400,9 @@ def test_an_open_ended_range_and_other_filters_combine(staff_client):
 
     assert late_paid.reference in page
     assert late_pending.reference not in page and early_paid.reference not in page
-    # The date form carries the other filters along.
-    assert '<input type="hidden" name="_flt_0_status" value="PAID">' in page
+    # The search form shows both, so a new search keeps them.
+    assert '<option value="PAID" selected>' in page
+    assert 'name="deadline_from" value="2026-08-01"' in page
 
 
 def test_dashboard_groups_combine_with_date_ranges(staff_client):

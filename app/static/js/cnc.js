@@ -85,4 +85,16 @@
     document.querySelectorAll("form[data-progress]").forEach(function (form) {
         form.addEventListener("submit", function (event) { sendAndShow(form, event); });
     });
+
+    // A search leaves its empty fields out of the address: the server reads them as unset
+    // anyway, and the address stays short enough to read and to bookmark.
+    document.querySelectorAll("form.cnc-search").forEach(function (form) {
+        form.addEventListener("submit", function () {
+            form.querySelectorAll("input[name], select[name]").forEach(function (field) {
+                if (field.value === "") {
+                    field.disabled = true;
+                }
+            });
+        });
+    });
 }());

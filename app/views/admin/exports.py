@@ -14,7 +14,6 @@ from app.domain.csv_export import CsvDialect, parse_dialect
 from app.domain.errors import N_, DomainError, PermissionDenied
 from app.domain.policy import Viewer
 from app.security import current_viewer
-from app.services.backoffice import work_queue_order
 from app.services.export import (
     booked_line_counts,
     journal_csv,
@@ -22,7 +21,7 @@ from app.services.export import (
     projects_csv,
     recent_exports,
 )
-from app.views.admin.project import WORK_QUEUE, ProjectAdminView
+from app.views.admin.project import WORK_QUEUE, ProjectAdminView, list_order
 from app.views.admin.project_filters import project_list_filters
 from app.views.errors import flash_error
 from app.views.exports import csv_response
@@ -96,7 +95,7 @@ class ExportAdminView(BaseView):
         try:
             viewer = _staff()
             dialect = parse_dialect(request.args.get("dialect"))
-            filters = project_list_filters(listing._filters, request.args)
+            filters = project_list_filters(listing._filters.get_search_filters(), request.args)
         except DomainError as error:
             flash_error(error)
             return redirect(url_for("ProjectAdminView.list"))
@@ -105,10 +104,8 @@ class ExportAdminView(BaseView):
             column, direction = WORK_QUEUE, "asc"
 
         def narrow(statement: Select) -> Select:
-            statement = filters.apply_all(statement)
-            if column == WORK_QUEUE:
-                return statement.order_by(*work_queue_order())
-            return listing.datamodel.apply_order_by(statement, column, direction)
+            keys = list_order(column, direction)
+            return filters.apply_all(statement).order_by(*(key.clause() for key in keys))
 
         arguments = {k: v for k, v in request.args.items() if k != "dialect"}
         download = projects_csv(viewer, dialect, arguments, narrow, translate=gettext)

@@ -1,24 +1,21 @@
 """The team's projects of every organisation: a list and a detail page, both read-only."""
 
 import json
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-from flask_appbuilder.widgets import ListWidget
 from flask_babel import format_decimal, gettext, lazy_gettext
-from sqlalchemy import Row, func, select
-from wtforms import SelectField
+from markupsafe import Markup
+from sqlalchemy import Row, Select, func, select
 
 from app.domain.errors import Invalid, NotFound
 from app.domain.workflow import (
@@ -33,6 +30,7 @@ from app.extensions import db
 from app.models import FileKind, Organisation, Project, ProjectEvent, ProjectFile
 from app.security import current_viewer
 from app.services.backoffice import (
+    SortKey,
     business_today,
     is_overdue,
     priority_rank,
@@ -40,32 +38,54 @@ from app.services.backoffice import (
 )
 from app.services.comment import comments_for
 from app.services.common import load_project
-from app.services.dashboard import row_counts
+from app.services.dashboard import counter_columns
 from app.services.payment import MANUAL_METHODS
 from app.services.payment_overview import payment_overview
 from app.services.project import PRICE_FROZEN_STATUSES
 from app.views.admin.project_filters import (
     GROUP_LABELS,
     RANGE_ARGUMENTS,
+    TEXT_ARGUMENT,
+    ListFilters,
     project_list_filters,
 )
 from app.views.errors import message_of
-from app.views.formatting import PAYMENT_METHOD_LABELS
+from app.views.formatting import (
+    PAYMENT_METHOD_LABELS,
+    priority_badge,
+    status_badge,
+    viewer_format,
+)
 
 MAX_PAGE_SIZE = 100
+# The page sizes the list offers; any size from 1 to MAX_PAGE_SIZE is read from the URL.
+PAGE_SIZES = (25, 50, 100)
 # The pager counts the matching projects only this far past the page shown (and at least to
 # COUNTED_AT_LEAST): enough for its links, and a count that stays cheap at any volume.
 COUNTED_PAGES_AHEAD = 10
 COUNTED_AT_LEAST = 1000
+# How many page numbers the pager shows on each side of the current page.
+PAGER_REACH = 3
 # The default order's name: not a column, see ProjectInterface.apply_order_by.
 WORK_QUEUE = "work_queue"
 # Searched by picking a value from a list, so "starts with" and the like make no sense.
 CHOICE_COLUMNS = frozenset({"status", "priority", "organisation_id"})
-# FAB's filter arguments: _flt_<index of the filter among the column's filters>_<column>.
-_FILTER_ARGUMENT = re.compile(r"_flt_(\d)_(.*)")
 # The ways the team records money received by hand (Stripe payments record themselves).
 PAYMENT_METHODS = tuple(
     (method.value, PAYMENT_METHOD_LABELS[method.value]) for method in MANUAL_METHODS
+)
+# The list's URL arguments, FAB's names kept so links and bookmarks to the list keep working.
+_VIEW = "ProjectAdminView"
+PAGE_ARGUMENT = f"page_{_VIEW}"
+PAGE_SIZE_ARGUMENT = f"psize_{_VIEW}"
+ORDER_ARGUMENT = f"_oc_{_VIEW}"
+DIRECTION_ARGUMENT = f"_od_{_VIEW}"
+STATUS_ARGUMENT = "_flt_0_status"
+PRIORITY_ARGUMENT = "_flt_0_priority"
+ORGANISATION_ARGUMENT = "_flt_0_organisation_id"
+# The arguments the search form shows as fields; it carries any other one in hidden fields.
+FORM_ARGUMENTS = frozenset(
+    {TEXT_ARGUMENT, STATUS_ARGUMENT, PRIORITY_ARGUMENT, ORGANISATION_ARGUMENT, *RANGE_ARGUMENTS}
 )
 
 
@@ -96,78 +116,192 @@ def counted_limit(page: int, page_size: int) -> int:
     return max(COUNTED_AT_LEAST, (page + 1 + COUNTED_PAGES_AHEAD) * page_size)
 
 
+@cache
+def _list_rows() -> Select:
+    """Select what a row of the list shows, with its files and comments (notes included).
+
+    Built once: statements are immutable, each use derives its own.
+    """
+    files, comments = counter_columns(include_internal=True)
+    return select(
+        Project.id,
+        Project.reference,
+        Project.title,
+        Organisation.name.label("organisation"),
+        Project.client_name,
+        Project.status,
+        Project.priority,
+        Project.deadline,
+        Project.final_price_cents,
+        Project.estimated_price_cents,
+        Project.currency,
+        Project.created_at,
+        files.label("files"),
+        comments.label("comments"),
+    ).join(Organisation, Organisation.id == Project.organisation_id)
+
+
 class ProjectInterface(SQLAInterface):
-    """Hand the list template whole projects, so one cell can combine columns (price, currency)."""
+    """Read the list's pages: the ids in the list's order, then only the columns it shows."""
 
     filter_converter_class = ProjectFilterConverter
 
     def is_choice(self, col_name: str) -> bool:
         return col_name in CHOICE_COLUMNS
 
-    def get_values(self, lst: list[Project], list_columns: list[str]) -> Iterator[dict[str, Any]]:
-        counts = row_counts([project.id for project in lst], include_internal=True)
-        today = business_today()
-        for project in lst:
-            yield {
-                "project": project,
-                "counts": counts[project.id],
-                "overdue": is_overdue(project, today),
-            }
-
     def query_page(
         self,
-        filters: Filters,
+        filters: ListFilters,
         order_column: str,
         order_direction: str,
         page: int,
         page_size: int,
-    ) -> tuple[MatchCount, list[Project]]:
+    ) -> tuple[MatchCount, list[Row[Any]]]:
         """Return one page of the projects the filters match, and how many match, capped.
 
-        One walk over the ids in the list's order (for the work queue, an index-only scan of
-        ``ix_project_work_queue``) skips to the page and reads on as far as the count reaches
-        (``counted_limit``): the page's ids and the count come from the same scan, which never
-        reads every project. Then only the page's rows are loaded. Two statements, whatever
-        the page and its size.
+        One statement. It walks the ids in the list's order (for the work queue, an index-only
+        scan of ``ix_project_work_queue``), skips to the page and reads on as far as the count
+        reaches (``counted_limit``), never further: no statement reads every project. Of that
+        walk it keeps the page's first rows and counts the rest, then joins only those rows to
+        the columns the list shows, their organisation's name and their counts of files and
+        comments. Past the last page a second statement counts what there is.
         """
-        matching = self.apply_filters(self.session.query(Project.id), filters)
-        ordered = self.apply_order_by(matching, order_column, order_direction, add_pk=True)
+        keys = list_order(order_column, order_direction)
         limit = counted_limit(page, page_size)
         offset = page * page_size
-        ahead = [row.id for row in ordered.offset(offset).limit(limit - offset + 1)]
-        if ahead or offset == 0:
-            counted = offset + len(ahead)
+        matching = filters.apply_all(select(Project.id))
+        walk = (
+            matching.add_columns(*(key.expression.label(f"key_{i}") for i, key in enumerate(keys)))
+            .order_by(*(key.clause() for key in keys))
+            .offset(offset)
+            .limit(limit - offset + 1)
+            .subquery("walk")
+        )
+        kept = (
+            select(walk, func.count().over().label("counted"))
+            .order_by(*(key.clause(walk.c[f"key_{i}"]) for i, key in enumerate(keys)))
+            .limit(page_size)
+            .subquery("kept")
+        )
+        rows = self.session.execute(
+            _list_rows()
+            .add_columns(kept.c.counted)
+            .join(kept, kept.c.id == Project.id)
+            .order_by(*(key.clause(kept.c[f"key_{i}"]) for i, key in enumerate(keys)))
+        ).all()
+        if rows:
+            counted = offset + rows[0].counted
+        elif offset == 0:
+            counted = 0
         else:
             # Past the last page: count what there is, as far as the pager reaches.
             counted = self.session.scalar(
                 select(func.count()).select_from(matching.limit(limit + 1).subquery())
             )
-        count = MatchCount(value=min(counted, limit), more=counted > limit)
-        page_ids = ahead[:page_size]
-        if not page_ids:
-            return count, []
-        rows = self.session.query(Project).filter(Project.id.in_(page_ids))
-        rows = self.apply_order_by(rows, order_column, order_direction, add_pk=True)
-        return count, rows.all()
-
-    def apply_order_by(
-        self, query: Any, order_column: str, order_direction: str, **kwargs: Any
-    ) -> Any:
-        """Sort by the work queue, or priorities by urgency rather than by their codes."""
-        if order_column == WORK_QUEUE:
-            return query.order_by(*work_queue_order())
-        if order_column == "priority":
-            rank = priority_rank()
-            # "Descending" priority reads as most urgent first, which is the smallest rank.
-            ordered = rank.asc() if order_direction == "desc" else rank.desc()
-            return query.order_by(ordered, Project.id.asc())
-        return super().apply_order_by(query, order_column, order_direction, **kwargs)
+        return MatchCount(value=min(counted, limit), more=counted > limit), rows
 
 
-class ProjectListWidget(ListWidget):
-    """Draw FAB's list with our row template: badges, prices, local dates."""
+def list_order(column: str, direction: str) -> list[SortKey]:
+    """Order the list: by the work queue, or by a column and then by id, to page steadily.
 
-    template = "admin/widgets/project_list.html"
+    Priorities sort by urgency rather than by their codes; "descending" reads as most urgent
+    first, which is the smallest rank.
+    """
+    if column == WORK_QUEUE:
+        return work_queue_order()
+    if column == "priority":
+        return [SortKey(priority_rank(), descending=direction != "desc"), SortKey(Project.id)]
+    descending = direction == "desc"
+    return [
+        SortKey(getattr(Project, column), descending=descending),
+        SortKey(Project.id, descending=descending),
+    ]
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One project as the list shows it, each value already written as the viewer reads it."""
+
+    id: int
+    reference: str
+    title: str
+    organisation: str
+    client: str
+    status: Markup
+    priority: Markup
+    deadline: str
+    overdue: bool
+    # The final price, or else the estimate (``estimated``), or a dash.
+    price: str
+    estimated: bool
+    files: int
+    comments: int
+    created: str
+
+
+def list_rows(rows: Sequence[Row[Any]], today: date) -> list[ListRow]:
+    """Write the page's rows for the viewer, reading their language and time zone once."""
+    formats = viewer_format()
+    statuses: dict[str, Markup] = {}
+    priorities: dict[str, Markup] = {}
+    written = []
+    for row in rows:
+        status = statuses.get(row.status) or statuses.setdefault(
+            row.status, status_badge(row.status)
+        )
+        priority = priorities.get(row.priority) or priorities.setdefault(
+            row.priority, priority_badge(row.priority)
+        )
+        price = row.final_price_cents
+        estimated = price is None and row.estimated_price_cents is not None
+        if estimated:
+            price = row.estimated_price_cents
+        written.append(
+            ListRow(
+                id=row.id,
+                reference=row.reference,
+                title=row.title,
+                organisation=row.organisation,
+                client=row.client_name,
+                status=status,
+                priority=priority,
+                deadline=formats.day(row.deadline),
+                overdue=is_overdue(row, today),
+                price=formats.amount(price, row.currency),
+                estimated=estimated,
+                files=row.files,
+                comments=row.comments,
+                created=formats.moment(row.created_at),
+            )
+        )
+    return written
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of the pager or of a column header."""
+
+    label: str
+    url: str
+    # The pager's current page, or the column the list is sorted by.
+    active: bool = False
+    # "asc" or "desc" on the sorted column's header.
+    direction: str = ""
+
+
+@dataclass(frozen=True)
+class ProjectListing:
+    """One page of the team's list, and what its header, pager and page sizes link to."""
+
+    rows: list[ListRow]
+    count: MatchCount
+    page: int
+    page_size: int
+    headers: list[Link]
+    pages: list[Link]
+    previous: str
+    next: str
+    sizes: list[Link]
 
 
 @dataclass(frozen=True)
@@ -178,15 +312,24 @@ class HistoryEntry:
     details: dict[str, Any]
 
 
-def _choices(values: type[ProjectStatus] | type[Priority]) -> list[tuple[str, Any]]:
-    return [(value.value, lazy_gettext(value.label)) for value in values]
-
-
 def _organisations() -> Sequence[Row[tuple[int, str]]]:
-    # The search form draws one option per organisation on every page: ids and names only.
+    # The search form offers every organisation by name: ids and names only.
     return db.session.execute(
         select(Organisation.id, Organisation.name).order_by(Organisation.name)
     ).all()
+
+
+def list_url(args: Mapping[str, list[str]], **changes: str | int | None) -> str:
+    """Return the list's URL with ``args``, some changed (``None`` removes an argument)."""
+    merged = dict(args)
+    for name, value in changes.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = [str(value)]
+    query = urlencode(merged, doseq=True)
+    base = url_for("ProjectAdminView.list")
+    return f"{base}?{query}" if query else base
 
 
 class ProjectAdminView(ModelView):
@@ -201,8 +344,9 @@ class ProjectAdminView(ModelView):
     list_title = lazy_gettext("Projects")
     list_template = "admin/project_list.html"
     show_template = "admin/project_show.html"
-    list_widget = ProjectListWidget
 
+    # The list's columns, in order, and the ones a click on the header sorts by. Status sorts
+    # alphabetically by code, which reads as no order at all; priority sorts by rank.
     list_columns = [
         "reference",
         "title",
@@ -215,7 +359,6 @@ class ProjectAdminView(ModelView):
         "counters",
         "created_at",
     ]
-    # Status sorts alphabetically by code, which reads as no order at all; priority sorts by rank.
     order_columns = [
         "reference",
         "title",
@@ -227,8 +370,8 @@ class ProjectAdminView(ModelView):
     ]
     base_order = (WORK_QUEUE, "asc")
     page_size = 25
-    # The organisation is searched by its id: FAB's relation filters load rows with the legacy
-    # Query.get(), which SQLAlchemy 2 deprecates.
+    # What FAB's filter arguments may name. The organisation is searched by its id: FAB's
+    # relation filters load rows with the legacy Query.get(), which SQLAlchemy 2 deprecates.
     search_columns = [
         "reference",
         "title",
@@ -238,21 +381,6 @@ class ProjectAdminView(ModelView):
         "priority",
         "organisation_id",
     ]
-    search_form_extra_fields = {
-        "status": SelectField(
-            lazy_gettext("Status"), choices=_choices(ProjectStatus), widget=Select2Widget()
-        ),
-        "priority": SelectField(
-            lazy_gettext("Priority"), choices=_choices(Priority), widget=Select2Widget()
-        ),
-        "organisation_id": QuerySelectField(
-            lazy_gettext("Organisation"),
-            query_func=_organisations,
-            get_pk_func=lambda organisation: organisation.id,
-            get_label="name",
-            widget=Select2Widget(),
-        ),
-    }
     label_columns = {
         "reference": lazy_gettext("Reference"),
         "title": lazy_gettext("Title"),
@@ -268,102 +396,105 @@ class ProjectAdminView(ModelView):
         "created_at": lazy_gettext("Created"),
     }
 
+    def _render_list(self, **kwargs: Any) -> str:
+        """Draw the list page: the search form as the URL fills it, then the page, if any."""
+        args = request.args
+        group = GROUP_LABELS.get(args.get("group", ""))
+        return self.render_template(
+            self.list_template,
+            title=self.list_title,
+            group_label=gettext(group) if group else "",
+            search={name: args.get(name, "") for name in FORM_ARGUMENTS},
+            kept_arguments=[
+                (name, value)
+                for name, value in args.items(multi=True)
+                if name not in FORM_ARGUMENTS and name != PAGE_ARGUMENT
+            ],
+            statuses=list(ProjectStatus),
+            priorities=list(Priority),
+            organisations=_organisations(),
+            **kwargs,
+        )
+
+    def _headers(
+        self, args: Mapping[str, list[str]], order_column: str, order_direction: str
+    ) -> list[Link]:
+        """Label each column; a sortable one links to its order, the other way if it is on."""
+        headers = []
+        for column in self.list_columns:
+            label = str(self.label_columns[column])
+            if column not in self.order_columns:
+                headers.append(Link(label, ""))
+                continue
+            active = column == order_column
+            direction = "desc" if active and order_direction == "asc" else "asc"
+            url = list_url(
+                args,
+                **{ORDER_ARGUMENT: column, DIRECTION_ARGUMENT: direction, PAGE_ARGUMENT: None},
+            )
+            headers.append(Link(label, url, active, order_direction if active else ""))
+        return headers
+
+    def _read_paging(self) -> tuple[int, int, str, str]:
+        """Read the page, its size and the order; 400 to what FAB would turn into a crash or a
+        huge query."""
+        try:
+            page = get_page_args().get(_VIEW, 0)
+            page_size = get_page_size_args().get(_VIEW, self.page_size)
+        except ValueError:
+            abort(400, description="Page and page size must be whole numbers.")
+        if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            abort(400, description=f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
+        order_column, order_direction = get_order_args().get(_VIEW, self.base_order)
+        if order_column != WORK_QUEUE and order_column not in self.order_columns:
+            abort(400, description="Projects cannot be sorted by that column.")
+        return page, page_size, order_column, order_direction
+
     @expose("/list/")
     @has_access
     def list(self) -> Any:
-        """List the projects the URL's search, group and date ranges ask for."""
+        """List the projects the URL's search, group and date ranges ask for, a page at a time.
+
+        The search form, the table and the pager are drawn here, not by FAB's list widgets: the
+        list is the team's most visited page, and FAB's generic widgets cost it most of its time.
+        """
+        page, page_size, order_column, order_direction = self._read_paging()
         try:
-            widgets = self._list()
+            filters = project_list_filters(self._filters.get_search_filters(), request.args)
         except Invalid as error:
             # The list is not drawn on a filter it cannot read; the form keeps what was typed.
-            page = self.render_template(
-                self.list_template, title=self.list_title, filter_error=message_of(error)
-            )
-            return page, 400
-        return self.render_template(self.list_template, title=self.list_title, widgets=widgets)
-
-    def _list(self, **kwargs: Any) -> dict[str, Any]:
-        self._refuse_bad_arguments()
-        return super()._list(**kwargs)
-
-    def render_template(self, template: str, **kwargs: Any) -> Any:
-        """Hand the list its dashboard group, if any, and the date ranges typed."""
-        if template == self.list_template:
-            label = GROUP_LABELS.get(request.args.get("group", ""))
-            if label:
-                kwargs["group_label"] = gettext(label)
-            kwargs["ranges"] = {name: request.args.get(name, "") for name in RANGE_ARGUMENTS}
-            kwargs["kept_arguments"] = [
-                (name, value)
-                for name, value in request.args.items(multi=True)
-                if name not in RANGE_ARGUMENTS and not name.startswith("page_")
-            ]
-        return super().render_template(template, **kwargs)
-
-    def _get_list_widget(
-        self,
-        filters: Filters,
-        actions: Any = None,
-        order_column: str = "",
-        order_direction: str = "",
-        page: int | None = None,
-        page_size: int | None = None,
-        widgets: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """FAB's list widget, drawn from ``query_page``: a page and a capped count.
-
-        :raise Invalid: for a group, a date or a date range the list cannot read.
-        """
-        filters = project_list_filters(self._filters, request.args)
-        widgets = widgets or {}
-        page = page or 0
-        page_size = page_size or self.page_size
-        if not order_column:
-            order_column, order_direction = self.base_order
-        count, projects = self.datamodel.query_page(
-            filters.get_joined_filters(self._base_filters),
+            return self._render_list(filter_error=message_of(error)), 400
+        count, rows = self.datamodel.query_page(
+            filters,
             order_column,
             order_direction,
             page,
             page_size,
         )
-        widgets["list"] = self.list_widget(
-            label_columns=self.label_columns,
-            include_columns=self.list_columns,
-            value_columns=self.datamodel.get_values(projects, self.list_columns),
-            order_columns=self.order_columns,
-            formatters_columns=self.formatters_columns,
+        args = request.args.to_dict(flat=False)
+        listing = ProjectListing(
+            rows=list_rows(rows, business_today()),
+            count=count,
             page=page,
             page_size=page_size,
-            count=count.value,
-            count_label=count.label(),
-            pks=self.datamodel.get_keys(projects),
-            actions=actions or self.actions,
-            filters=filters,
-            modelview_name=self.__class__.__name__,
-            **kwargs,
+            headers=self._headers(args, order_column, order_direction),
+            pages=_pages(args, page, page_size, count),
+            previous=list_url(args, **{PAGE_ARGUMENT: page - 1 or None}) if page else "",
+            next=(
+                list_url(args, **{PAGE_ARGUMENT: page + 1})
+                if (page + 1) * page_size < count.value
+                else ""
+            ),
+            sizes=[
+                Link(
+                    str(size),
+                    list_url(args, **{PAGE_SIZE_ARGUMENT: size, PAGE_ARGUMENT: None}),
+                    size == page_size,
+                )
+                for size in PAGE_SIZES
+            ],
         )
-        return widgets
-
-    def _refuse_bad_arguments(self) -> None:
-        """Answer 400 to paging, sorting and filters FAB would turn into a crash or a huge query."""
-        name = self.__class__.__name__
-        try:
-            page = get_page_args().get(name, 0)
-            page_size = get_page_size_args().get(name, self.page_size)
-        except ValueError:
-            abort(400, description="Page and page size must be whole numbers.")
-        if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
-            abort(400, description=f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
-        order = get_order_args().get(name)
-        if order and order[0] not in self.order_columns:
-            abort(400, description="Projects cannot be sorted by that column.")
-        filters = self._filters.get_search_filters()
-        for argument in request.args:
-            match = _FILTER_ARGUMENT.search(argument)
-            if match and int(match[1]) >= len(filters.get(match[2], ())):
-                abort(400, description="Projects cannot be filtered that way.")
+        return self._render_list(listing=listing)
 
     @expose("/show/<int:pk>")
     @has_access
@@ -395,6 +526,19 @@ class ProjectAdminView(ModelView):
             history=_history_of(project.id),
             payment_info=payment_overview(project),
         )
+
+
+def _pages(
+    args: Mapping[str, list[str]], page: int, page_size: int, count: MatchCount
+) -> list[Link]:
+    """Link the pages around the current one, as far as the count reaches."""
+    last = max(0, -(-count.value // page_size) - 1)
+    first_shown = max(0, page - PAGER_REACH)
+    last_shown = min(last, page + PAGER_REACH)
+    return [
+        Link(str(number + 1), list_url(args, **{PAGE_ARGUMENT: number or None}), number == page)
+        for number in range(first_shown, last_shown + 1)
+    ]
 
 
 def team_targets(status: ProjectStatus) -> list[ProjectStatus]:
