@@ -6,7 +6,7 @@ organisation. The scope lives in ``Session.info`` and is set per request; staff,
 run unscoped.
 """
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.domain.errors import N_, PermissionDenied
@@ -82,7 +82,25 @@ def scope_request() -> None:
     if _bears_api_token() and not _load_token_identity():
         set_tenant(db.session, NO_ORGANISATION)
         return
-    scope_viewer(db.session, current_viewer())
+    viewer = current_viewer()
+    scope_viewer(db.session, viewer)
+    if viewer is not None and viewer.is_org_user:
+        _keep_signed_in_user(db.session)
+
+
+def _keep_signed_in_user(session: Session) -> None:
+    """Put the signed-in organisation user back in the session their scope just emptied.
+
+    FAB checks permissions (once per menu entry) on an attached user: a detached one is loaded
+    again for each check. The user is their own account, which their scope lets them read.
+    """
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return
+    user = current_user._get_current_object()
+    if inspect(user).detached:
+        session.add(user)
 
 
 def scope_viewer(session: Session, viewer: Viewer | None) -> None:

@@ -1,14 +1,39 @@
-"""Helpers for the view tier: translations compiled, logging in through FAB's real login form."""
+"""Helpers for the view tier: translations compiled, logging in through FAB's real login form,
+the SQL a request runs."""
 
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app.domain.policy import Role
+from app.extensions import db
 from tests.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def statements_of(client: FlaskClient, url: str) -> list[str]:
+    """Return the SQL statements one GET of ``url`` runs; the page must answer 200.
+
+    As on a server, the request starts from an empty session and loads its user again: the
+    tests' app context would otherwise hand it the user of the previous request.
+    """
+    db.session.remove()
+    g.pop("_login_user", None)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:

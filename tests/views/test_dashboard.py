@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Payment, PaymentLink
 from app.services.backoffice import business_today
 from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
-from tests.views.conftest import login
+from tests.views.conftest import login, statements_of
 
 DASHBOARD = "/admin/dashboard/"
 LIST = "/admin/projects/list/"
@@ -199,18 +199,7 @@ def test_dashboard_follows_the_english_interface(staff_client):
 
 def test_dashboard_runs_as_many_statements_for_many_projects_as_for_few(staff_client):
     def statements() -> int:
-        seen: list[str] = []
-
-        def count(conn, cursor, statement, parameters, context, executemany) -> None:
-            seen.append(statement)
-
-        db.session.remove()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert staff_client.get(DASHBOARD).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen)
+        return len(statements_of(staff_client, DASHBOARD))
 
     def add(count: int) -> None:
         past = business_today() - timedelta(days=2)

@@ -4,7 +4,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.domain.policy import Role
 from app.extensions import db
@@ -16,7 +16,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
-from tests.views.conftest import login
+from tests.views.conftest import login, statements_of
 
 
 @pytest.fixture
@@ -101,22 +101,14 @@ def test_list_sorts_by_creation_date_and_caps_the_page_size(member_client, membe
 
 
 def count_queries(client, url: str) -> int:
-    statements = []
-
-    def record(*args: object) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
+    return len(statements_of(client, url))
 
 
 def test_list_runs_as_many_queries_for_thirty_rows_as_for_one(member_client, member):
+    organisation_id = member.organisation_id
+
     def add_project() -> None:
-        project = ProjectFactory(organisation_id=member.organisation_id)
+        project = ProjectFactory(organisation_id=organisation_id)
         FileFactory(project_obj=project)
         CommentFactory(project_obj=project)
 
