@@ -68,7 +68,7 @@ class Project(TenantOwned, Model):
     __tablename__ = "project"
     __table_args__ = (
         # The team's queue and the portal's lists filter by status and sort by these.
-        Index("ix_project_org_created", "organisation_id", "created_at"),
+        Index("ix_project_org_created", "organisation_id", "created_at", "id"),
         Index("ix_project_org_status", "organisation_id", "status"),
         Index("ix_project_status_priority_deadline", "status", "priority", "deadline"),
         Index("ix_project_created_at", "created_at"),
