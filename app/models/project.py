@@ -74,8 +74,16 @@ class Project(TenantOwned, Model):
         Index("ix_project_created_at", "created_at"),
         # The team dashboard's amounts awaiting payment, summed from the index alone.
         Index("ix_project_status_currency_price", "status", "currency", "final_price_cents"),
-        # The work queue's order, so a page of the team's list reads the index, not the table.
-        Index("ix_project_work_queue", "queue_band", "deadline", "created_at", "id"),
+        # The work queue's order, so a page of the team's list reads the index, not the table,
+        # filtered by status or not.
+        Index(
+            "ix_project_work_queue",
+            "queue_band",
+            "deadline",
+            "created_at",
+            "id",
+            postgresql_include=["status"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
