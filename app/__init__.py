@@ -112,7 +112,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from app import tenancy
+    from app import database, tenancy
     from app.extensions import db
     from app.roles import ROLE_PERMISSIONS
     from app.views import register_views
@@ -126,6 +126,8 @@ def register_security(app: Flask) -> None:
     # After FAB's own hook, which loads the user.
     app.before_request(tenancy.scope_request)
     app.teardown_request(tenancy.unscope_request)
+    # Before the session is removed at the end of the app context.
+    app.teardown_request(database.end_request_transaction)
 
 
 def register_cli(app: Flask) -> None:

@@ -2,6 +2,7 @@
 the SQL a request runs."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import g
@@ -15,8 +16,8 @@ from tests.factories import PASSWORD, UserFactory
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def statements_of(client: FlaskClient, url: str) -> list[str]:
-    """Return the SQL statements one GET of ``url`` runs; the page must answer 200.
+def get_with_statements(client: FlaskClient, url: str, **kwargs: Any) -> tuple[list[str], Any]:
+    """GET ``url`` (it must answer 200); return the SQL statements it ran, and the response.
 
     As on a server, the request starts from an empty session and loads its user again: the
     tests' app context would otherwise hand it the user of the previous request.
@@ -30,10 +31,16 @@ def statements_of(client: FlaskClient, url: str) -> list[str]:
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert client.get(url).status_code == 200
+        response = client.get(url, **kwargs)
+        assert response.status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    return seen
+    return seen, response
+
+
+def statements_of(client: FlaskClient, url: str, **kwargs: Any) -> list[str]:
+    """Return the SQL statements one GET of ``url`` runs; see ``get_with_statements``."""
+    return get_with_statements(client, url, **kwargs)[0]
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:

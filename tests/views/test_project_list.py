@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import flask_babel
 import pytest
-from sqlalchemy import event
 
 from app.domain.policy import Role
 from app.extensions import db
@@ -18,7 +17,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
-from tests.views.conftest import login
+from tests.views.conftest import get_with_statements, login, statements_of
 
 LIST = "/admin/projects/list/"
 
@@ -205,18 +204,7 @@ def test_list_runs_as_many_statements_for_100_projects_as_for_10(staff_client):
     page_of_100 = {"psize_ProjectAdminView": "100"}
 
     def statements_for_list() -> tuple[int, int]:
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, parameters, context, executemany) -> None:
-            statements.append(statement)
-
-        db.session.remove()  # a real request starts with an empty session
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = staff_client.get(LIST, query_string=page_of_100)
-            assert response.status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+        statements, response = get_with_statements(staff_client, LIST, query_string=page_of_100)
         return len(statements), len(re.findall(r'data-project-id="\d+"', response.text))
 
     def add_projects(count: int) -> None:
@@ -452,18 +440,7 @@ def test_date_filters_keep_the_statement_count_fixed(staff_client):
     ranged = {"psize_ProjectAdminView": "100", "deadline_from": "2026-06-01"}
 
     def statements(query: dict[str, str]) -> int:
-        seen: list[str] = []
-
-        def count(conn, cursor, statement, parameters, context, executemany) -> None:
-            seen.append(statement)
-
-        db.session.remove()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert staff_client.get(LIST, query_string=query).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen)
+        return len(statements_of(staff_client, LIST, query_string=query))
 
     staff_client.get(LIST)
     few = statements({**ranged, "deadline_to": "2026-06-05"})
