@@ -11,7 +11,9 @@ with three additions that exist only here, never in the product:
   that file (pickled), so the bench can run the very SQL of a page directly, without the app;
 - ``/bench/baseline/list/`` lists projects with a plain Flask-AppBuilder ``ModelView`` over the
   same table and the same columns, written the way the documentation shows, with the files and
-  comments counted through the model's relationships: the baseline the team list is compared to.
+  comments counted through the model's relationships: the baseline the team list is compared to;
+- ``/bench/empty/`` is a back-office page with nothing on it: the sign-in check, the layout and
+  the menu, which every page of the back office pays for whatever it shows.
 """
 
 import pickle
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_appbuilder import Model, ModelView
+from flask_appbuilder import BaseView, Model, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import event
 from sqlalchemy.orm import relationship
@@ -76,6 +78,18 @@ class BaselineProjectAdminView(ModelView):
     page_size = 25
 
 
+class BenchEmptyPageAdminView(BaseView):
+    """A back-office page showing nothing; the name ends in ``AdminView`` for the Team role."""
+
+    route_base = "/bench/empty"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        return self.render_template("admin/base.html")
+
+
 def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
     counter = getattr(_local, "counter", None)
     if counter is None:
@@ -117,6 +131,7 @@ def build() -> Flask:
     with application.app_context():
         event.listen(db.engine, "before_cursor_execute", _count_statement)
         application.appbuilder.add_view_no_menu(BaselineProjectAdminView())
+        application.appbuilder.add_view_no_menu(BenchEmptyPageAdminView())
     # First of all, so the time and the statements include FAB's loading of the user.
     application.before_request_funcs.setdefault(None, []).insert(0, _start)
     application.after_request(_finish)

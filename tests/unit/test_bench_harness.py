@@ -115,6 +115,8 @@ def _results() -> dict[str, object]:
         "pages": {name: _figures(40.0) for name in names},
         "baseline": _figures(400.0),
         "floor": {"statements": 9, "median_ms": 20.0, "p95_ms": 22.0},
+        "empty": _figures(10.0),
+        "empty_floor": {"statements": 1, "median_ms": 2.0, "p95_ms": 2.5},
         "export": {
             "periods": ["a", "b"],
             "lines": 61_000,
@@ -155,3 +157,4 @@ def test_the_docs_section_is_replaced_and_the_rest_kept(tmp_path: Path):
     assert text.count(START_MARK) == 1 and text.count(END_MARK) == 1
     assert "| team list, first page | 40.0 ms |" in text
     assert "**61,000 rows/s**" in text
+    assert "An empty back-office page" in text and "5.0× its floor" in text
