@@ -1,7 +1,7 @@
 """The team's projects of every organisation: a list and a detail page, both read-only."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -13,8 +13,8 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-from flask_babel import format_decimal, gettext, lazy_gettext
-from markupsafe import Markup
+from flask_babel import format_decimal, get_translations, gettext, lazy_gettext
+from markupsafe import Markup, escape
 from sqlalchemy import Row, Select, func, select
 
 from app.domain.errors import Invalid, NotFound
@@ -319,17 +319,41 @@ def _organisations() -> Sequence[Row[tuple[int, str]]]:
     ).all()
 
 
-def list_url(args: Mapping[str, list[str]], **changes: str | int | None) -> str:
-    """Return the list's URL with ``args``, some changed (``None`` removes an argument)."""
-    merged = dict(args)
-    for name, value in changes.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = [str(value)]
-    query = urlencode(merged, doseq=True)
-    base = url_for("ProjectAdminView.list")
-    return f"{base}?{query}" if query else base
+def choice_options(choices: Iterable[tuple[object, str]], chosen: str) -> Markup:
+    """Write a select's options, the one whose value is ``chosen`` (as the URL gives it) selected.
+
+    Written here rather than in the template: the search form draws some 200 on every page.
+    """
+    return Markup(  # noqa: S704 - each value and label is escaped here
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ListAddress:
+    """The list's address as the request gave it, to link to variants of it."""
+
+    base: str
+    args: Mapping[str, list[str]]
+
+    @classmethod
+    def of_request(cls) -> "ListAddress":
+        return cls(url_for("ProjectAdminView.list"), request.args.to_dict(flat=False))
+
+    def but(self, **changes: str | int | None) -> str:
+        """Return the address with some arguments changed (``None`` removes one)."""
+        merged = dict(self.args)
+        for name, value in changes.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = [str(value)]
+        query = urlencode(merged, doseq=True)
+        return f"{self.base}?{query}" if query else self.base
 
 
 class ProjectAdminView(ModelView):
@@ -410,15 +434,29 @@ class ProjectAdminView(ModelView):
                 for name, value in args.items(multi=True)
                 if name not in FORM_ARGUMENTS and name != PAGE_ARGUMENT
             ],
-            statuses=list(ProjectStatus),
-            priorities=list(Priority),
-            organisations=_organisations(),
+            **self._search_options(args),
             **kwargs,
         )
 
-    def _headers(
-        self, args: Mapping[str, list[str]], order_column: str, order_direction: str
-    ) -> list[Link]:
+    @staticmethod
+    def _search_options(args: Mapping[str, str]) -> dict[str, Markup]:
+        """The options of the search form's selects, the URL's choices selected."""
+        translate = get_translations().gettext
+        return {
+            "status_options": choice_options(
+                ((status.value, translate(status.label)) for status in ProjectStatus),
+                args.get(STATUS_ARGUMENT, ""),
+            ),
+            "priority_options": choice_options(
+                ((priority.value, translate(priority.label)) for priority in Priority),
+                args.get(PRIORITY_ARGUMENT, ""),
+            ),
+            "organisation_options": choice_options(
+                _organisations(), args.get(ORGANISATION_ARGUMENT, "")
+            ),
+        }
+
+    def _headers(self, address: ListAddress, order_column: str, order_direction: str) -> list[Link]:
         """Label each column; a sortable one links to its order, the other way if it is on."""
         headers = []
         for column in self.list_columns:
@@ -428,9 +466,8 @@ class ProjectAdminView(ModelView):
                 continue
             active = column == order_column
             direction = "desc" if active and order_direction == "asc" else "asc"
-            url = list_url(
-                args,
-                **{ORDER_ARGUMENT: column, DIRECTION_ARGUMENT: direction, PAGE_ARGUMENT: None},
+            url = address.but(
+                **{ORDER_ARGUMENT: column, DIRECTION_ARGUMENT: direction, PAGE_ARGUMENT: None}
             )
             headers.append(Link(label, url, active, order_direction if active else ""))
         return headers
@@ -471,24 +508,24 @@ class ProjectAdminView(ModelView):
             page,
             page_size,
         )
-        args = request.args.to_dict(flat=False)
+        address = ListAddress.of_request()
         listing = ProjectListing(
             rows=list_rows(rows, business_today()),
             count=count,
             page=page,
             page_size=page_size,
-            headers=self._headers(args, order_column, order_direction),
-            pages=_pages(args, page, page_size, count),
-            previous=list_url(args, **{PAGE_ARGUMENT: page - 1 or None}) if page else "",
+            headers=self._headers(address, order_column, order_direction),
+            pages=_pages(address, page, page_size, count),
+            previous=address.but(**{PAGE_ARGUMENT: page - 1 or None}) if page else "",
             next=(
-                list_url(args, **{PAGE_ARGUMENT: page + 1})
+                address.but(**{PAGE_ARGUMENT: page + 1})
                 if (page + 1) * page_size < count.value
                 else ""
             ),
             sizes=[
                 Link(
                     str(size),
-                    list_url(args, **{PAGE_SIZE_ARGUMENT: size, PAGE_ARGUMENT: None}),
+                    address.but(**{PAGE_SIZE_ARGUMENT: size, PAGE_ARGUMENT: None}),
                     size == page_size,
                 )
                 for size in PAGE_SIZES
@@ -528,15 +565,13 @@ class ProjectAdminView(ModelView):
         )
 
 
-def _pages(
-    args: Mapping[str, list[str]], page: int, page_size: int, count: MatchCount
-) -> list[Link]:
+def _pages(address: ListAddress, page: int, page_size: int, count: MatchCount) -> list[Link]:
     """Link the pages around the current one, as far as the count reaches."""
     last = max(0, -(-count.value // page_size) - 1)
     first_shown = max(0, page - PAGER_REACH)
     last_shown = min(last, page + PAGER_REACH)
     return [
-        Link(str(number + 1), list_url(args, **{PAGE_ARGUMENT: number or None}), number == page)
+        Link(str(number + 1), address.but(**{PAGE_ARGUMENT: number or None}), number == page)
         for number in range(first_shown, last_shown + 1)
     ]
 
