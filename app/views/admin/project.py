@@ -52,6 +52,7 @@ from app.views.admin.project_filters import (
 from app.views.errors import message_of
 from app.views.formatting import (
     PAYMENT_METHOD_LABELS,
+    page_gettext,
     priority_badge,
     status_badge,
     viewer_format,
@@ -435,6 +436,7 @@ class ProjectAdminView(ModelView):
                 if name not in FORM_ARGUMENTS and name != PAGE_ARGUMENT
             ],
             **self._search_options(args),
+            _=page_gettext(),
             **kwargs,
         )
 
