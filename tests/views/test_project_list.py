@@ -347,6 +347,16 @@ def test_a_filter_the_list_does_not_have_is_refused_in_words(staff_client):
     assert response.status_code == 400
     assert "La liste des projets ne peut pas être filtrée ainsi." in response.text
     assert project.reference not in response.text
+    # The form does not carry the refused filter into the next search.
+    assert 'name="_flt_7_status"' not in response.text
+
+
+def test_an_unknown_group_is_refused_and_not_carried_along(staff_client):
+    response = staff_client.get(LIST, query_string={"group": "nope", "_flt_1_status": "PAID"})
+
+    assert response.status_code == 400
+    assert 'name="group"' not in response.text
+    assert '<input type="hidden" name="_flt_1_status" value="PAID">' in response.text
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.TEAM])

@@ -47,6 +47,7 @@ from app.views.admin.project_filters import (
     RANGE_ARGUMENTS,
     TEXT_ARGUMENT,
     ListFilters,
+    is_known_filter,
     project_list_filters,
 )
 from app.views.errors import message_of
@@ -433,12 +434,24 @@ class ProjectAdminView(ModelView):
             kept_arguments=[
                 (name, value)
                 for name, value in args.items(multi=True)
-                if name not in FORM_ARGUMENTS and name != PAGE_ARGUMENT
+                if self._carried(name, value)
             ],
             **self._search_options(args),
             _=page_gettext(),
             **kwargs,
         )
+
+    def _carried(self, name: str, value: str) -> bool:
+        """Tell whether the search form carries an argument along unseen: one the list reads
+        that the form has no field for. A filter or a group the list refused is dropped, so the
+        next search does not fail again."""
+        if name in FORM_ARGUMENTS or name == PAGE_ARGUMENT:
+            return False
+        if name == "group":
+            return value in GROUP_LABELS
+        if name.startswith("_flt_"):
+            return is_known_filter(self._filters.get_search_filters(), name)
+        return True
 
     @staticmethod
     def _search_options(args: Mapping[str, str]) -> dict[str, Markup]:

@@ -136,11 +136,9 @@ def project_list_filters(
         match = FILTER_ARGUMENT.fullmatch(name)
         if not match:
             continue
-        filters = search_filters.get(match[2], ())
-        index = int(match[1])
-        if index >= len(filters):
+        if not is_known_filter(search_filters, name):
             raise Invalid(N_("Projects cannot be filtered that way."))
-        narrow = filters[index].apply
+        narrow = search_filters[match[2]][int(match[1])].apply
         applied += [(narrow, value) for value in args.getlist(name) if value != ""]
     created = read_date_range(args, "created", N_("creation date range"))
     deadline = read_date_range(args, "deadline", N_("deadline range"))
@@ -157,6 +155,12 @@ def project_list_filters(
     if not deadline.is_open:
         applied.append((due_within, deadline))
     return ListFilters(tuple(applied))
+
+
+def is_known_filter(search_filters: Mapping[str, Sequence[BaseFilter]], name: str) -> bool:
+    """Tell whether ``name`` is a filter argument the list has (``_flt_<index>_<column>``)."""
+    match = FILTER_ARGUMENT.fullmatch(name)
+    return match is not None and int(match[1]) < len(search_filters.get(match[2], ()))
 
 
 def _paris_midnight(day: date) -> datetime:
