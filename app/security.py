@@ -50,9 +50,7 @@ class SecurityManager(FabSecurityManager):
         """Load a user with what every request reads of them: organisation, roles and groups.
 
         One statement instead of three: FAB reads the roles and the groups' roles on each
-        permission check, and would load them one relationship at a time. The row is read even
-        when the session already holds the user, so a deactivation or a role change made since
-        is seen at once, and the statement is always the same.
+        permission check, and would load them one relationship at a time.
         """
         return self.session.get(
             self.user_model,
@@ -61,7 +59,6 @@ class SecurityManager(FabSecurityManager):
                 joinedload(AppUser.roles),
                 joinedload(AppUser.groups).joinedload(Group.roles),
             ],
-            populate_existing=False,
         )
 
     def _has_access_builtin_roles(self, role: Any, permission_name: str, view_name: str) -> bool:

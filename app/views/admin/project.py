@@ -68,7 +68,7 @@ COUNTED_PAGES_AHEAD = 10
 COUNTED_AT_LEAST = 1000
 # How many page numbers the pager shows on each side of the current page.
 PAGER_REACH = 3
-# The default order's name: not a column, see ProjectInterface.apply_order_by.
+# The default order's name: not a column, see list_order.
 WORK_QUEUE = "work_queue"
 # Searched by picking a value from a list, so "starts with" and the like make no sense.
 CHOICE_COLUMNS = frozenset({"status", "priority", "organisation_id"})
