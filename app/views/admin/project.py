@@ -244,16 +244,11 @@ class ListRow:
 def list_rows(rows: Sequence[Row[Any]], today: date) -> list[ListRow]:
     """Write the page's rows for the viewer, reading their language and time zone once."""
     formats = viewer_format()
-    statuses: dict[str, Markup] = {}
-    priorities: dict[str, Markup] = {}
+    # One badge per value on the page, not per row.
+    statuses = {value: status_badge(value) for value in {row.status for row in rows}}
+    priorities = {value: priority_badge(value) for value in {row.priority for row in rows}}
     written = []
     for row in rows:
-        status = statuses.get(row.status) or statuses.setdefault(
-            row.status, status_badge(row.status)
-        )
-        priority = priorities.get(row.priority) or priorities.setdefault(
-            row.priority, priority_badge(row.priority)
-        )
         price = row.final_price_cents
         estimated = price is None and row.estimated_price_cents is not None
         if estimated:
@@ -265,8 +260,8 @@ def list_rows(rows: Sequence[Row[Any]], today: date) -> list[ListRow]:
                 title=row.title,
                 organisation=row.organisation,
                 client=row.client_name,
-                status=status,
-                priority=priority,
+                status=statuses[row.status],
+                priority=priorities[row.priority],
                 deadline=formats.day(row.deadline),
                 overdue=is_overdue(row, today),
                 price=formats.amount(price, row.currency),
