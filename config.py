@@ -126,6 +126,8 @@ class Config:
     FAB_API_SWAGGER_UI = True
     FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
     FAB_INDEX_VIEW = "app.views.admin.home.HomeView"
+    # Every signed-in page's frame, FAB's screens included: see app/templates/layout.html.
+    FAB_BASE_TEMPLATE = "layout.html"
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False

@@ -79,6 +79,9 @@ def scope_request() -> None:
     from app.extensions import db
     from app.security import current_viewer
 
+    if _is_static_file():
+        # Static files read nothing from the database: loading their user would cost a query.
+        return
     if _bears_api_token() and not _load_token_identity():
         set_tenant(db.session, NO_ORGANISATION)
         return
@@ -86,6 +89,13 @@ def scope_request() -> None:
     scope_viewer(db.session, viewer)
     if viewer is not None and viewer.is_org_user:
         _keep_signed_in_user(db.session)
+
+
+def _is_static_file() -> bool:
+    from flask import request
+
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
 
 
 def _keep_signed_in_user(session: Session) -> None:

@@ -2,7 +2,6 @@
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from flask_appbuilder.menu import MenuItem
 
 
 def register_views(app: Flask, appbuilder: AppBuilder) -> None:
@@ -10,6 +9,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.admin import register_admin_views
     from app.views.api import register_api
     from app.views.formatting import register_formatting
+    from app.views.layout import register_layout
     from app.views.portal import register_portal_views
     from app.views.portal.common import send_staff_to_back_office
     from app.views.public.health import health_bp
@@ -27,16 +27,4 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_api(appbuilder)
     # Runs before the portal's permission check, which would answer staff 403.
     app.before_request(send_staff_to_back_office)
-    _honour_menu_conditions(app, appbuilder)
-
-
-def _honour_menu_conditions(app: Flask, appbuilder: AppBuilder) -> None:
-    """Make the navigation bar skip entries whose ``menu_cond`` says no, as FAB's menu API does.
-
-    FAB's Jinja navigation checks only the permission, and Admin holds every permission.
-    """
-
-    def is_menu_visible(item: MenuItem) -> bool:
-        return item.should_render() and appbuilder.sm.has_access("menu_access", item.name)
-
-    app.jinja_env.filters["is_menu_visible"] = is_menu_visible
+    register_layout(app, appbuilder)
