@@ -277,6 +277,35 @@ def test_the_empty_choices_of_the_search_form_filter_nothing(staff_client):
     assert all(project.reference in page for project in projects)
 
 
+def test_the_search_form_follows_organisations_added_and_renamed(staff_client):
+    first = OrganisationFactory(name="Atelier Alpha")
+    assert "Atelier Alpha" in staff_client.get(LIST).text
+
+    first.name = "Atelier <Alpha & Fils>"
+    OrganisationFactory(name="Beta Usinage")
+    db.session.commit()
+    page = staff_client.get(LIST, query_string={"_flt_0_organisation_id": str(first.id)}).text
+
+    assert f'<option value="{first.id}" selected>Atelier &lt;Alpha &amp; Fils&gt;</option>' in page
+    assert "Beta Usinage" in page
+    assert ">Atelier Alpha<" not in page
+
+
+def test_the_rows_escape_what_users_typed(staff_client):
+    ProjectFactory(
+        title="<script>alert(1)</script>",
+        client_name='Dupont "&" fils',
+        organisation=OrganisationFactory(name="<i>Atelier</i>"),
+    )
+
+    page = staff_client.get(LIST).text
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<td>Dupont &#34;&amp;&#34; fils</td>" in page
+    assert "<td>&lt;i&gt;Atelier&lt;/i&gt;</td>" in page
+
+
 def test_the_search_form_shows_what_was_asked_and_offers_every_organisation(staff_client):
     chosen = OrganisationFactory(name="Usinage Zéphyr")
     OrganisationFactory(name="Atelier Alpha")

@@ -1,10 +1,10 @@
 """The team's projects of every organisation: a list and a detail page, both read-only."""
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,8 +13,8 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
-from flask_babel import format_decimal, get_translations, gettext, lazy_gettext
-from markupsafe import Markup, escape
+from flask_babel import format_decimal, gettext, lazy_gettext
+from markupsafe import Markup
 from sqlalchemy import Row, Select, func, select
 
 from app.domain.errors import Invalid, NotFound
@@ -32,7 +32,6 @@ from app.security import current_viewer
 from app.services.backoffice import (
     SortKey,
     business_today,
-    is_overdue,
     priority_rank,
     work_queue_order,
 )
@@ -50,13 +49,16 @@ from app.views.admin.project_filters import (
     is_known_filter,
     project_list_filters,
 )
+from app.views.admin.project_rows import ListRow, list_rows, table_rows
+from app.views.admin.search_options import (
+    organisation_options,
+    priority_options,
+    status_options,
+)
 from app.views.errors import message_of
 from app.views.formatting import (
     PAYMENT_METHOD_LABELS,
     page_gettext,
-    priority_badge,
-    status_badge,
-    viewer_format,
 )
 
 MAX_PAGE_SIZE = 100
@@ -168,28 +170,10 @@ class ProjectInterface(SQLAInterface):
         the columns the list shows, their organisation's name and their counts of files and
         comments. Past the last page a second statement counts what there is.
         """
-        keys = list_order(order_column, order_direction)
-        limit = counted_limit(page, page_size)
         offset = page * page_size
-        matching = filters.apply_all(select(Project.id))
-        walk = (
-            matching.add_columns(*(key.expression.label(f"key_{i}") for i, key in enumerate(keys)))
-            .order_by(*(key.clause() for key in keys))
-            .offset(offset)
-            .limit(limit - offset + 1)
-            .subquery("walk")
-        )
-        kept = (
-            select(walk, func.count().over().label("counted"))
-            .order_by(*(key.clause(walk.c[f"key_{i}"]) for i, key in enumerate(keys)))
-            .limit(page_size)
-            .subquery("kept")
-        )
+        limit = counted_limit(page, page_size)
         rows = self.session.execute(
-            _list_rows()
-            .add_columns(kept.c.counted)
-            .join(kept, kept.c.id == Project.id)
-            .order_by(*(key.clause(kept.c[f"key_{i}"]) for i, key in enumerate(keys)))
+            page_select(filters, order_column, order_direction, page, page_size, business_today())
         ).all()
         if rows:
             counted = offset + rows[0].counted
@@ -197,10 +181,49 @@ class ProjectInterface(SQLAInterface):
             counted = 0
         else:
             # Past the last page: count what there is, as far as the pager reaches.
-            counted = self.session.scalar(
-                select(func.count()).select_from(matching.limit(limit + 1).subquery())
-            )
+            matching = filters.apply_all(select(Project.id)).limit(limit + 1)
+            counted = self.session.scalar(select(func.count()).select_from(matching.subquery()))
         return MatchCount(value=min(counted, limit), more=counted > limit), rows
+
+
+@lru_cache(maxsize=256)
+def page_select(
+    filters: ListFilters,
+    order_column: str,
+    order_direction: str,
+    page: int,
+    page_size: int,
+    today: date,
+) -> Select:
+    """Build the statement of one page of the list (see ``ProjectInterface.query_page``).
+
+    Building it, and SQLAlchemy's key to its compiled form, cost as much as running it; the
+    pages the team opens again and again are built once. The overdue group's filter reads the
+    day, hence ``today`` in the key.
+    """
+    keys = list_order(order_column, order_direction)
+    limit = counted_limit(page, page_size)
+    offset = page * page_size
+    walk = (
+        filters.apply_all(select(Project.id))
+        .add_columns(*(key.expression.label(f"key_{i}") for i, key in enumerate(keys)))
+        .order_by(*(key.clause() for key in keys))
+        .offset(offset)
+        .limit(limit - offset + 1)
+        .subquery("walk")
+    )
+    kept = (
+        select(walk, func.count().over().label("counted"))
+        .order_by(*(key.clause(walk.c[f"key_{i}"]) for i, key in enumerate(keys)))
+        .limit(page_size)
+        .subquery("kept")
+    )
+    return (
+        _list_rows()
+        .add_columns(kept.c.counted)
+        .join(kept, kept.c.id == Project.id)
+        .order_by(*(key.clause(kept.c[f"key_{i}"]) for i, key in enumerate(keys)))
+    )
 
 
 def list_order(column: str, direction: str) -> list[SortKey]:
@@ -221,60 +244,6 @@ def list_order(column: str, direction: str) -> list[SortKey]:
 
 
 @dataclass(frozen=True)
-class ListRow:
-    """One project as the list shows it, each value already written as the viewer reads it."""
-
-    id: int
-    reference: str
-    title: str
-    organisation: str
-    client: str
-    status: Markup
-    priority: Markup
-    deadline: str
-    overdue: bool
-    # The final price, or else the estimate (``estimated``), or a dash.
-    price: str
-    estimated: bool
-    files: int
-    comments: int
-    created: str
-
-
-def list_rows(rows: Sequence[Row[Any]], today: date) -> list[ListRow]:
-    """Write the page's rows for the viewer, reading their language and time zone once."""
-    formats = viewer_format()
-    # One badge per value on the page, not per row.
-    statuses = {value: status_badge(value) for value in {row.status for row in rows}}
-    priorities = {value: priority_badge(value) for value in {row.priority for row in rows}}
-    written = []
-    for row in rows:
-        price = row.final_price_cents
-        estimated = price is None and row.estimated_price_cents is not None
-        if estimated:
-            price = row.estimated_price_cents
-        written.append(
-            ListRow(
-                id=row.id,
-                reference=row.reference,
-                title=row.title,
-                organisation=row.organisation,
-                client=row.client_name,
-                status=statuses[row.status],
-                priority=priorities[row.priority],
-                deadline=formats.day(row.deadline),
-                overdue=is_overdue(row, today),
-                price=formats.amount(price, row.currency),
-                estimated=estimated,
-                files=row.files,
-                comments=row.comments,
-                created=formats.moment(row.created_at),
-            )
-        )
-    return written
-
-
-@dataclass(frozen=True)
 class Link:
     """A link of the pager or of a column header."""
 
@@ -291,6 +260,8 @@ class ProjectListing:
     """One page of the team's list, and what its header, pager and page sizes link to."""
 
     rows: list[ListRow]
+    # The rows as the table's HTML.
+    table: Markup
     count: MatchCount
     page: int
     page_size: int
@@ -307,27 +278,6 @@ class HistoryEntry:
 
     event: ProjectEvent
     details: dict[str, Any]
-
-
-def _organisations() -> Sequence[Row[tuple[int, str]]]:
-    # The search form offers every organisation by name: ids and names only.
-    return db.session.execute(
-        select(Organisation.id, Organisation.name).order_by(Organisation.name)
-    ).all()
-
-
-def choice_options(choices: Iterable[tuple[object, str]], chosen: str) -> Markup:
-    """Write a select's options, the one whose value is ``chosen`` (as the URL gives it) selected.
-
-    Written here rather than in the template: the search form draws some 200 on every page.
-    """
-    return Markup(  # noqa: S704 - each value and label is escaped here
-        "".join(
-            f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>'
-            f"{escape(label)}</option>"
-            for value, label in choices
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -451,19 +401,10 @@ class ProjectAdminView(ModelView):
     @staticmethod
     def _search_options(args: Mapping[str, str]) -> dict[str, Markup]:
         """The options of the search form's selects, the URL's choices selected."""
-        translate = get_translations().gettext
         return {
-            "status_options": choice_options(
-                ((status.value, translate(status.label)) for status in ProjectStatus),
-                args.get(STATUS_ARGUMENT, ""),
-            ),
-            "priority_options": choice_options(
-                ((priority.value, translate(priority.label)) for priority in Priority),
-                args.get(PRIORITY_ARGUMENT, ""),
-            ),
-            "organisation_options": choice_options(
-                _organisations(), args.get(ORGANISATION_ARGUMENT, "")
-            ),
+            "status_options": status_options(args.get(STATUS_ARGUMENT, "")),
+            "priority_options": priority_options(args.get(PRIORITY_ARGUMENT, "")),
+            "organisation_options": organisation_options(args.get(ORGANISATION_ARGUMENT, "")),
         }
 
     def _headers(self, address: ListAddress, order_column: str, order_direction: str) -> list[Link]:
@@ -519,8 +460,12 @@ class ProjectAdminView(ModelView):
             page_size,
         )
         address = ListAddress.of_request()
+        written = list_rows(rows, business_today())
+        # The project page's address, less its id: one url_for for the page, not one per row.
+        show_url = url_for("ProjectAdminView.show", pk=0)[:-1]
         listing = ProjectListing(
-            rows=list_rows(rows, business_today()),
+            rows=written,
+            table=table_rows(written, show_url),
             count=count,
             page=page,
             page_size=page_size,
