@@ -50,11 +50,7 @@ from app.views.admin.project_filters import (
     project_list_filters,
 )
 from app.views.admin.project_rows import ListRow, list_rows, table_rows
-from app.views.admin.search_options import (
-    organisation_options,
-    priority_options,
-    status_options,
-)
+from app.views.admin.search_options import labelled_options, organisation_options
 from app.views.errors import message_of
 from app.views.formatting import (
     PAYMENT_METHOD_LABELS,
@@ -402,8 +398,8 @@ class ProjectAdminView(ModelView):
     def _search_options(args: Mapping[str, str]) -> dict[str, Markup]:
         """The options of the search form's selects, the URL's choices selected."""
         return {
-            "status_options": status_options(args.get(STATUS_ARGUMENT, "")),
-            "priority_options": priority_options(args.get(PRIORITY_ARGUMENT, "")),
+            "status_options": labelled_options(ProjectStatus, args.get(STATUS_ARGUMENT, "")),
+            "priority_options": labelled_options(Priority, args.get(PRIORITY_ARGUMENT, "")),
             "organisation_options": organisation_options(args.get(ORGANISATION_ARGUMENT, "")),
         }
 

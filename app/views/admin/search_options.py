@@ -74,17 +74,7 @@ def organisation_options(chosen: str) -> Markup:
     return _draw_organisations(directory).markup(chosen)
 
 
-def status_options(chosen: str) -> Markup:
-    """Write the statuses as options, in the workflow's order, in the viewer's language."""
+def labelled_options(members: Iterable[ProjectStatus | Priority], chosen: str) -> Markup:
+    """Write the statuses or the priorities as options, in their order, in the viewer's language."""
     translate = get_translations().gettext
-    return choice_options(
-        ((status.value, translate(status.label)) for status in ProjectStatus), chosen
-    )
-
-
-def priority_options(chosen: str) -> Markup:
-    """Write the priorities as options, in their order, in the viewer's language."""
-    translate = get_translations().gettext
-    return choice_options(
-        ((priority.value, translate(priority.label)) for priority in Priority), chosen
-    )
+    return choice_options(((member.value, translate(member.label)) for member in members), chosen)
