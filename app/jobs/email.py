@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Connection, Message
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 
 from app.domain.money import format_amount
 from app.domain.notifications import SCRUBBED_TOKEN, Event
@@ -230,21 +230,36 @@ def _record(email_id: int, error: str | None) -> None:
 
     One UPDATE, committed at once: the log says SENT as soon as the server took the email.
     """
-    if error is None:
-        outcome = {
-            "status": EmailStatus.SENT.value,
-            "sent_at": utcnow(),
-            "last_error": None,
-        }
-    else:
-        outcome = {"status": EmailStatus.FAILED.value, "last_error": error[:_ERROR_LENGTH]}
     with transaction() as session:
-        session.execute(
-            update(EmailMessage)
-            .where(EmailMessage.id == email_id)
-            .values(attempts=EmailMessage.attempts + 1, **outcome)
-            .execution_options(synchronize_session=False)
-        )
+        if error is None:
+            session.execute(_RECORD_SENT, {"email_id": email_id, "sent_at": utcnow()})
+        else:
+            session.execute(
+                _RECORD_FAILED, {"email_id": email_id, "last_error": error[:_ERROR_LENGTH]}
+            )
+
+
+# Built once: they run once per email sent.
+_EMAILS = EmailMessage.__table__
+_RECORD_SENT = (
+    update(_EMAILS)
+    .where(_EMAILS.c.id == bindparam("email_id"))
+    .values(
+        attempts=_EMAILS.c.attempts + 1,
+        status=EmailStatus.SENT.value,
+        sent_at=bindparam("sent_at", type_=_EMAILS.c.sent_at.type),
+        last_error=None,
+    )
+)
+_RECORD_FAILED = (
+    update(_EMAILS)
+    .where(_EMAILS.c.id == bindparam("email_id"))
+    .values(
+        attempts=_EMAILS.c.attempts + 1,
+        status=EmailStatus.FAILED.value,
+        last_error=bindparam("last_error", type_=_EMAILS.c.last_error.type),
+    )
+)
 
 
 class EmailNotSent(RuntimeError):  # noqa: N818 - named like the domain's errors
@@ -304,12 +319,17 @@ def resend_email(message_id: str, email_id: int) -> None:
         raise EmailNotSent(f"email {target_id} not sent; it will be retried")
 
 
-def settle_token(message_id: str) -> None:
+def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
     """Once every email carrying the raw payment token is sent, record it and forget the token.
 
     The token then lives only in the client's mailbox: it is wiped from the outbox payload
     and from the logged copies. A payment-link email also moves the project to AWAITING_PAYMENT.
+
+    :param data: the payload's data as the job read it, when the caller has it: without a
+        token there, the message has none to settle and is not read again.
     """
+    if data is not None and not data.get("token"):
+        return
     message = db.session.get(OutboxMessage, message_id)
     payload = json.loads(message.payload) if message is not None else {}
     data = payload.get("data") or {}

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, select
+from sqlalchemy.orm import lazyload
 
 from app.domain.errors import N_
 from app.domain.notifications import (
@@ -75,16 +76,17 @@ def send_notification(message_id: str, event: str, project_id: int, data: dict[s
     :raise EmailNotSent: after trying every recipient, if some emails failed.
     """
     event = Event(event)
-    project = db.session.get(Project, project_id)
+    # The requested services are no email's business: not loaded.
+    project = db.session.get(Project, project_id, options=[lazyload(Project.services)])
     if project is None:
         log.info(
             "Project %s was deleted before its %s emails went out; none sent", project_id, event
         )
-        settle_token(message_id)
+        settle_token(message_id, data)
         return
     context = _context(event, project, data)
     if context is None:
-        settle_token(message_id)
+        settle_token(message_id, data)
         return
     targets = audiences(
         event,
@@ -96,7 +98,7 @@ def send_notification(message_id: str, event: str, project_id: int, data: dict[s
         message_id, event, project, context, _recipients(event, project, targets)
     )
     failed = deliver(email_ids)
-    settle_token(message_id)
+    settle_token(message_id, data)
     if failed:
         raise EmailNotSent(
             f"{len(failed)} of {len(email_ids)} emails not sent; they will be retried"

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import bindparam, select, update
 
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
@@ -111,28 +112,52 @@ def _run(message_id: str) -> None:
         _record_failure(message_id, attempt, error)
         raise
     with transaction() as session:
-        message = session.get(OutboxMessage, message_id)
-        message.status = OutboxStatus.DONE.value
-        message.done_at = utcnow()
-        message.last_error = None
+        session.execute(_MARK_DONE, {"message_id": message_id, "done_at": utcnow()})
+
+
+# The two writes every job makes, built once: a job is a handful of statements, and building
+# an ORM update costs about as much as running it.
+_OUTBOX = OutboxMessage.__table__
+_COUNT_ATTEMPT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("message_id"),
+        _OUTBOX.c.status.not_in([OutboxStatus.DONE.value, OutboxStatus.FAILED.value]),
+    )
+    .values(attempts=_OUTBOX.c.attempts + 1)
+    .returning(_OUTBOX.c.job, _OUTBOX.c.payload, _OUTBOX.c.attempts)
+)
+_MARK_DONE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        status=OutboxStatus.DONE.value,
+        done_at=bindparam("done_at", type_=_OUTBOX.c.done_at.type),
+        last_error=None,
+    )
+)
 
 
 def _start_attempt(message_id: str) -> tuple[str, dict[str, Any], int] | None:
     """Count one more attempt and return the job, its payload and the attempt number.
 
     Returns None for a message that is missing, DONE (a duplicate job) or FAILED (given up).
+    The count is one UPDATE, so two workers handed the same message count two attempts.
     """
     with transaction() as session:
-        message = session.get(OutboxMessage, message_id)
-        if message is None:
-            log.warning("Outbox message %s does not exist; nothing to run", message_id)
-            return None
-        if message.status in (OutboxStatus.DONE.value, OutboxStatus.FAILED.value):
-            log.info("Outbox message %s is %s; skipped", message_id, message.status)
-            return None
         # Counted before running, so an attempt that kills the process still counts.
-        message.attempts += 1
-        return message.job, json.loads(message.payload), message.attempts
+        started = session.execute(_COUNT_ATTEMPT, {"message_id": message_id}).first()
+        if started is None:
+            status = session.scalar(
+                select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+            )
+            if status is None:
+                log.warning("Outbox message %s does not exist; nothing to run", message_id)
+            else:
+                log.info("Outbox message %s is %s; skipped", message_id, status)
+            return None
+    job, payload, attempts = started
+    return job, json.loads(payload), attempts
 
 
 def _record_failure(message_id: str, attempt: int, error: Exception) -> None:
