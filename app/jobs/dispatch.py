@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from app.domain.errors import N_, Conflict, NotFound
 from app.extensions import db
@@ -158,13 +158,23 @@ def _mark_enqueued(ids: list[str]) -> None:
         return
     # A plain UPDATE on its own connection: the caller's transaction is already committed,
     # and a fast worker may have finished the job, so DONE and FAILED rows stay as they are.
-    active = (OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value)
     with db.engine.begin() as connection:
-        connection.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(active))
-            .values(status=OutboxStatus.ENQUEUED.value, enqueued_at=utcnow())
-        )
+        connection.execute(_MARK_ENQUEUED, {"ids": ids, "enqueued_at": utcnow()})
+
+
+# Built once: every request that queues work runs it.
+_OUTBOX = OutboxMessage.__table__
+_MARK_ENQUEUED = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value]),
+    )
+    .values(
+        status=OutboxStatus.ENQUEUED.value,
+        enqueued_at=bindparam("enqueued_at", type_=_OUTBOX.c.enqueued_at.type),
+    )
+)
 
 
 def _run_inline(message_id: str) -> None:

@@ -4,8 +4,7 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.errors import N_, Invalid
@@ -20,7 +19,7 @@ from app.models import (
     Refund,
     StripeEvent,
 )
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.services.checkout import apply_session_state
 from app.services.common import record_event
 from app.services.payment_link import STRIPE_QUEUE
@@ -39,6 +38,16 @@ SESSION_EVENTS = {
 REFUND_EVENT = "charge.refunded"
 
 
+# Stored once whatever the retries: a known id inserts nothing and returns no row. Written as
+# SQL, which both databases take as it is, because SQLAlchemy compiles a dialect's own
+# INSERT … ON CONFLICT again at every execution: a tenth of the webhook's time.
+_STORE_EVENT = text(
+    "INSERT INTO stripe_event (id, type, payload, received_at)"
+    " VALUES (:id, :type, :payload, :received_at)"
+    " ON CONFLICT (id) DO NOTHING RETURNING id"
+).bindparams(bindparam("received_at", type_=UTCDateTime()))
+
+
 def receive_stripe_event(payload: bytes, signature: str | None) -> bool:
     """Check a posted event's signature on its raw body, store it once and queue its handling.
 
@@ -52,18 +61,14 @@ def receive_stripe_event(payload: bytes, signature: str | None) -> bool:
         log.warning("Stripe webhook refused: %s", error)
         raise Invalid(N_("The Stripe signature is not valid.")) from None
     with transaction() as session:
-        dialect = session.get_bind().dialect.name
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
         stored = session.scalar(
-            insert(StripeEvent)
-            .values(
-                id=str(event["id"])[:255],
-                type=str(event["type"])[:100],
-                payload=payload.decode("utf-8"),
-                received_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(StripeEvent.id)
+            _STORE_EVENT,
+            {
+                "id": str(event["id"])[:255],
+                "type": str(event["type"])[:100],
+                "payload": payload.decode("utf-8"),
+                "received_at": utcnow(),
+            },
         )
         if stored is None:
             return False
