@@ -326,8 +326,14 @@ def _journal_statement(first: date, last: date, export_id: int | None) -> Select
 
 
 def _journal_rows(statement: Select, default_rate: int) -> Iterator[Sequence[Cell]]:
-    """Yield the journal's lines as JOURNAL_COLUMNS says: amounts in cents, days in France."""
-    result = db.session.execute(statement.execution_options(yield_per=BATCH_ROWS))
+    """Yield the journal's lines as JOURNAL_COLUMNS says: amounts in cents, days in France.
+
+    Read on the session's connection as plain rows: the journal is the team's alone (checked
+    by :func:`journal_csv`), whom no tenant scope applies to, and its lines are values, not
+    objects. The ORM's result handling took an eighth of the export's time.
+    """
+    connection = db.session.connection()
+    result = connection.execute(statement.execution_options(yield_per=BATCH_ROWS))
     for (
         moment,
         _order,
