@@ -37,6 +37,7 @@ from app.models.base import utcnow
 from app.services.common import BUSINESS_TIMEZONE, actor_name
 from app.services.settings import get_settings
 from app.services.transaction import transaction
+from app.tenancy import staff_read
 
 # Rows fetched from the database at a time while the file is written.
 BATCH_ROWS = 2000
@@ -328,12 +329,10 @@ def _journal_statement(first: date, last: date, export_id: int | None) -> Select
 def _journal_rows(statement: Select, default_rate: int) -> Iterator[Sequence[Cell]]:
     """Yield the journal's lines as JOURNAL_COLUMNS says: amounts in cents, days in France.
 
-    Read on the session's connection as plain rows: the journal is the team's alone (checked
-    by :func:`journal_csv`), whom no tenant scope applies to, and its lines are values, not
-    objects. The ORM's result handling took an eighth of the export's time.
+    Read as plain rows, past the ORM (whose result handling took an eighth of the export's
+    time): the journal is the team's alone, checked by :func:`journal_csv`.
     """
-    connection = db.session.connection()
-    result = connection.execute(statement.execution_options(yield_per=BATCH_ROWS))
+    result = staff_read(db.session, statement.execution_options(yield_per=BATCH_ROWS))
     for (
         moment,
         _order,

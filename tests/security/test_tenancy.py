@@ -9,7 +9,7 @@ from app.domain.errors import PermissionDenied
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import Comment, Organisation, Project, ProjectFile
-from app.tenancy import current_tenant, set_tenant
+from app.tenancy import current_tenant, set_tenant, staff_read
 from tests.factories import (
     CommentFactory,
     FileFactory,
@@ -60,6 +60,19 @@ def test_scoped_update_of_a_foreign_id_changes_nothing(two_organisations):
     set_tenant(db.session, None)
     db.session.expire_all()
     assert db.session.get(Project, ids["theirs"]).title == "CANARY-B"
+
+
+def test_a_staff_read_past_the_orm_refuses_an_organisations_scope(two_organisations):
+    ids = two_organisations
+    titles = select(Project.title).order_by(Project.title)
+    # Unscoped, as staff read: every organisation's rows.
+    assert staff_read(db.session, titles).scalars().all() == ["CANARY-B", "Projet A"]
+
+    set_tenant(db.session, ids["a"])
+    with pytest.raises(PermissionDenied):
+        staff_read(db.session, titles)
+    # The scoped ORM read still sees its own organisation only.
+    assert db.session.scalars(titles).all() == ["Projet A"]
 
 
 def test_writing_a_row_into_another_organisation_is_refused(two_organisations):

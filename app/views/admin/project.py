@@ -41,6 +41,7 @@ from app.services.dashboard import counter_columns
 from app.services.payment import MANUAL_METHODS
 from app.services.payment_overview import payment_overview
 from app.services.project import PRICE_FROZEN_STATUSES
+from app.tenancy import staff_read
 from app.views.admin.project_filters import (
     GROUP_LABELS,
     RANGE_ARGUMENTS,
@@ -168,8 +169,9 @@ class ProjectInterface(SQLAInterface):
         """
         offset = page * page_size
         limit = counted_limit(page, page_size)
-        rows = self.session.execute(
-            page_select(filters, order_column, order_direction, page, page_size, business_today())
+        rows = staff_read(
+            self.session,
+            page_select(filters, order_column, order_direction, page, page_size, business_today()),
         ).all()
         if rows:
             counted = offset + rows[0].counted
@@ -178,7 +180,9 @@ class ProjectInterface(SQLAInterface):
         else:
             # Past the last page: count what there is, as far as the pager reaches.
             matching = filters.apply_all(select(Project.id)).limit(limit + 1)
-            counted = self.session.scalar(select(func.count()).select_from(matching.subquery()))
+            counted = staff_read(
+                self.session, select(func.count()).select_from(matching.subquery())
+            ).scalar()
         return MatchCount(value=min(counted, limit), more=counted > limit), rows
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from app.domain.workflow import Priority, ProjectStatus
 from app.extensions import db
 from app.models import Organisation
+from app.tenancy import staff_read
 
 
 def _option(value: object, label: str, selected: bool = False) -> str:
@@ -70,7 +71,7 @@ def organisation_options(chosen: str) -> Markup:
     changes: a name, an organisation added or removed. A page pays one short statement.
     """
     statement = _directory(db.session.get_bind().dialect.name)
-    directory = db.session.scalar(statement) or "[]"
+    directory = staff_read(db.session, statement).scalar() or "[]"
     return _draw_organisations(directory).markup(chosen)
 
 
