@@ -107,3 +107,30 @@ def test_the_page_is_rate_limited(cast, database_url, storage_dir, stripe_standi
     assert codes[:60] == [200] * 60
     assert codes[60] == 429
     assert guesses == [429, 429]
+
+
+def test_a_limit_for_every_request_is_still_checked_before_each(
+    cast, database_url, storage_dir, stripe_standin
+):
+    """Limits are checked in the routes declaring them, unless one is set for every route."""
+    from app.extensions import limiter
+
+    limited = make_app(
+        database_url,
+        storage_dir,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_DEFAULT="3 per minute",
+        **stripe_settings(stripe_standin),
+    )
+    try:
+        client = limited.test_client()
+        codes = [client.get("/login/").status_code for _ in range(4)]
+    finally:
+        limiter.reset()
+        # The limiter is one object for every app of the run: its limit must not outlive us.
+        limiter.limit_manager.set_default_limits([])
+        limiter.enabled = False
+        with limited.app_context():
+            db.engine.dispose()
+    assert codes == [200, 200, 200, 429]
