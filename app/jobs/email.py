@@ -229,34 +229,29 @@ def _record(email_id: int, error: str | None) -> None:
     """Note one attempt at an email: SENT when ``error`` is None, else FAILED with the error.
 
     One UPDATE, committed at once: the log says SENT as soon as the server took the email.
+    Only emails not yet sent are sent, so a failed one has no sending time to keep.
     """
+    if error is None:
+        outcome = {"status": EmailStatus.SENT.value, "sent_at": utcnow(), "last_error": None}
+    else:
+        outcome = {
+            "status": EmailStatus.FAILED.value,
+            "sent_at": None,
+            "last_error": error[:_ERROR_LENGTH],
+        }
     with transaction() as session:
-        if error is None:
-            session.execute(_RECORD_SENT, {"email_id": email_id, "sent_at": utcnow()})
-        else:
-            session.execute(
-                _RECORD_FAILED, {"email_id": email_id, "last_error": error[:_ERROR_LENGTH]}
-            )
+        session.execute(_RECORD_ATTEMPT, {"email_id": email_id, **outcome})
 
 
-# Built once: they run once per email sent.
+# Built once: it runs once per email sent.
 _EMAILS = EmailMessage.__table__
-_RECORD_SENT = (
+_RECORD_ATTEMPT = (
     update(_EMAILS)
     .where(_EMAILS.c.id == bindparam("email_id"))
     .values(
         attempts=_EMAILS.c.attempts + 1,
-        status=EmailStatus.SENT.value,
+        status=bindparam("status", type_=_EMAILS.c.status.type),
         sent_at=bindparam("sent_at", type_=_EMAILS.c.sent_at.type),
-        last_error=None,
-    )
-)
-_RECORD_FAILED = (
-    update(_EMAILS)
-    .where(_EMAILS.c.id == bindparam("email_id"))
-    .values(
-        attempts=_EMAILS.c.attempts + 1,
-        status=EmailStatus.FAILED.value,
         last_error=bindparam("last_error", type_=_EMAILS.c.last_error.type),
     )
 )
