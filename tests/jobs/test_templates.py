@@ -1,6 +1,8 @@
 """Every email template renders in French and English, and every message of it is translated."""
 
+import re
 from datetime import UTC, date, datetime
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from app.domain.notifications import Audience, Event, audiences
-from app.jobs.email import format_day, render_email
+from app.jobs.email import AS_WRITTEN, OutgoingEmail, format_day, message_id_header, render_email
 
 APP = Path(__file__).resolve().parents[2] / "app"
 FRENCH = APP / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
@@ -110,3 +112,59 @@ def test_the_french_catalog_translates_every_message_of_the_emails():
 
     assert used_messages() - translated == set()
     assert [(message.id, errors) for message, errors in catalog.check()] == []
+
+
+def outgoing(subject: str, text: str, html: str, recipient: str) -> OutgoingEmail:
+    """An email as the worker sends it, on a fixed date."""
+    message = OutgoingEmail(
+        subject=subject,
+        recipients=[recipient],
+        body=text,
+        html=html,
+        date=datetime(2026, 12, 5, 9, 30, tzinfo=UTC).timestamp(),
+        extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": "fr"},
+    )
+    message.msgId = message_id_header("0123456789abcdef:claire@atelier.test", message.sender)
+    return message
+
+
+def same_boundaries(written: bytes) -> bytes:
+    return re.sub(rb"={15}\d+==", b"BOUNDARY", written)
+
+
+@pytest.mark.parametrize(("event", "audience"), CASES, ids=lambda v: str(v))
+def test_each_email_is_written_as_the_smtp_policy_writes_it(mail_app, event, audience):
+    for language in ("fr", "en"):
+        rendered = render_email(event.value, language, context(audience))
+        message = outgoing(rendered.subject, rendered.text, rendered.html, "claire@atelier.test")
+
+        assert message._message().policy is AS_WRITTEN  # written as it is, the cheap way
+        assert same_boundaries(message.as_bytes()) == same_boundaries(
+            message.smtp_message().as_bytes()
+        )
+
+
+@pytest.mark.parametrize(
+    ("subject", "recipient", "as_written"),
+    [
+        ("Projet CNC-2026-00042 : passé en cours", "claire@atelier.test", True),
+        (
+            "Votre lien de paiement pour « Pièce usinée au titre qui n'en finit pas » "
+            "expire bientôt, pensez-y avant la fin de la semaine",
+            "claire@atelier.test",
+            True,
+        ),
+        ("A" * 120, "claire@atelier.test", False),
+        ("Projet CNC-2026-00042", "c" * 70 + "@atelier.test", False),
+    ],
+    ids=["short", "long non-ASCII", "word longer than a line", "long address"],
+)
+def test_a_header_that_would_be_folded_keeps_the_smtp_policy(
+    mail_app, subject, recipient, as_written
+):
+    message = outgoing(subject, "Bonjour,\n", "<p>Bonjour,</p>", recipient)
+
+    written = message._message()
+    assert (written.policy is AS_WRITTEN) is as_written
+    assert (written.policy is policy.SMTP) is not as_written
+    assert same_boundaries(message.as_bytes()) == same_boundaries(message.smtp_message().as_bytes())
