@@ -1,3 +1,4 @@
-from app import create_app
+from app import create_app, settle_process
 
 app = create_app()
+settle_process()

@@ -28,7 +28,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import event
 from sqlalchemy.orm import relationship
 
-from app import create_app
+from app import create_app, settle_process
 from app.extensions import db
 from app.models import Comment, Organisation, Project, ProjectFile
 
@@ -140,3 +140,4 @@ def build() -> Flask:
 
 
 app = build()
+settle_process()  # as run.py does for every web worker

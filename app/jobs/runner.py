@@ -53,7 +53,8 @@ def worker_app(*, warm: bool = False) -> Flask:
     """Create the application once per worker process, from the environment.
 
     :param warm: also compile the email templates and load the translations now, before any
-        job (and before ``app.jobs.worker.ForkingAppWorker`` forks the horses that inherit them).
+        job (and before ``app.jobs.worker.ForkingAppWorker`` forks the horses that inherit them),
+        then settle the process (see ``app.settle_process``).
     """
     global _worker_app
     if _worker_app is None:
@@ -61,7 +62,10 @@ def worker_app(*, warm: bool = False) -> Flask:
 
         _worker_app = create_app()
     if warm:
+        from app import settle_process
+
         _warm(_worker_app)
+        settle_process()
     return _worker_app
 
 
