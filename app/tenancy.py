@@ -47,7 +47,7 @@ def staff_read(session: Session, statement: Executable) -> Result[Any]:
 
     :raise PermissionDenied: inside an organisation's scope.
     """
-    if session.info.get(TENANT_KEY) is not None:
+    if current_tenant(session) is not None:
         raise PermissionDenied(N_("You cannot see other organisations' data."))
     return session.connection().execute(statement)
 
