@@ -145,10 +145,10 @@ def _check_limits_where_declared(app: Flask, limiter: Limiter) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from app import database, tenancy
+    from app import database
     from app.extensions import db
     from app.roles import ROLE_PERMISSIONS
-    from app.views import register_views
+    from app.views import register_views, request_scope
 
     app.config.setdefault("FAB_ROLES", ROLE_PERMISSIONS)
     app.config.setdefault("FAB_CREATE_DB", False)
@@ -157,8 +157,8 @@ def register_security(app: Flask) -> None:
         appbuilder.init_app(app, db.session)
         register_views(app, appbuilder)
     # After FAB's own hook, which loads the user.
-    app.before_request(tenancy.scope_request)
-    app.teardown_request(tenancy.unscope_request)
+    app.before_request(request_scope.scope_request)
+    app.teardown_request(request_scope.unscope_request)
     # Before the session is removed at the end of the app context.
     app.teardown_request(database.end_request_transaction)
 

@@ -353,7 +353,7 @@ def measure_email(settings: Settings, environment: dict[str, str]) -> dict[str, 
     from app.extensions import db
     from app.models import Organisation, OutboxMessage, Project
     from app.services.notification import notify
-    from app.services.transaction import transaction
+    from app.uow import transaction
 
     arrivals: list[float] = []
 

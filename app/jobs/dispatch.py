@@ -13,12 +13,11 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import bindparam, or_, select, update
 
-from app.domain.errors import N_, Conflict, NotFound
 from app.extensions import db
 from app.jobs.runner import RETRY_INTERVALS, run_outbox_message
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.services.transaction import transaction
+from app.uow import register_dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,12 @@ class Dispatcher:
 
 
 def init_dispatcher(app: Flask) -> None:
-    """Attach the dispatcher to ``app``; no connection is opened until a message is sent."""
+    """Attach the dispatcher to ``app``; no connection is opened until a message is sent.
+
+    Its transactions hand what they commit to :func:`dispatch_new`.
+    """
     app.extensions["dispatcher"] = Dispatcher(app.config.get("REDIS_URL"))
+    register_dispatcher(app, dispatch_new)
 
 
 def dispatch(message_ids: Iterable[str]) -> None:
@@ -209,21 +212,3 @@ def sweep_outbox(older_than_seconds: int = 60) -> int:
             )
         )
     return _dispatch(ids)
-
-
-def retry_failed(message_id: str) -> None:
-    """Give a message the team wants to resend a fresh series of attempts, and dispatch it.
-
-    :raise NotFound: if there is no such message.
-    :raise Conflict: if it has already been done.
-    """
-    with transaction() as session:
-        message = session.get(OutboxMessage, message_id)
-        if message is None:
-            raise NotFound(N_("This background job does not exist."))
-        if message.status == OutboxStatus.DONE.value:
-            raise Conflict(N_("This background job has already been done."))
-        if message.status == OutboxStatus.FAILED.value:
-            message.status = OutboxStatus.PENDING.value
-            message.attempts = 0
-    dispatch([message_id])

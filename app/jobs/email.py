@@ -26,7 +26,7 @@ from app.domain.workflow import ProjectStatus
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage
-from app.services.transaction import transaction
+from app.uow import transaction
 
 if TYPE_CHECKING:
     from flask_mail import _Mail

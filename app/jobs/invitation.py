@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs.email import EmailNotSent, dedupe_key, deliver, render_email, settle_token
 from app.models import AppUser, EmailMessage, MemberInvitation
-from app.services.transaction import transaction
+from app.uow import transaction
 
 log = logging.getLogger(__name__)
 

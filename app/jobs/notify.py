@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.settings import get_settings
-from app.services.transaction import transaction
+from app.uow import transaction
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select, update
 
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.services.transaction import transaction
+from app.uow import transaction
 
 log = logging.getLogger(__name__)
 

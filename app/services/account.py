@@ -12,7 +12,7 @@ from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import AppUser, MemberStatus, Organisation
-from app.services.transaction import transaction
+from app.uow import transaction
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10

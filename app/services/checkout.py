@@ -45,7 +45,7 @@ from app.services.stripe_gateway import (
     recent_completed_sessions,
     retrieve_checkout_session,
 )
-from app.services.transaction import transaction
+from app.uow import transaction
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from app.services.common import load_project
 from app.services.payment_link import ClientLink, open_client_link
 from app.services.settings import get_settings
 from app.services.stripe_gateway import card_payments_enabled
-from app.services.transaction import transaction
+from app.uow import transaction
 
 LINK_NOT_VALID = N_("This payment link is not valid.")
 

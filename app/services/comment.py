@@ -11,7 +11,7 @@ from app.models import Comment
 from app.models.base import utcnow
 from app.services.common import actor_name, load_project
 from app.services.notification import notify
-from app.services.transaction import transaction
+from app.uow import transaction
 
 MAX_COMMENT_LENGTH = 10_000
 

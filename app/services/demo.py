@@ -20,8 +20,8 @@ from app.services.payment import record_manual_payment
 from app.services.payment_link import mark_payment_link_sent
 from app.services.project import ProjectInput, create_project, set_prices, set_priority
 from app.services.settings import update_settings
-from app.services.transaction import transaction
 from app.services.workflow import change_status
+from app.uow import transaction
 
 DEMO_LOGINS = (
     ("admin@cnc-pulse.fr", "cncpulse-admin", "Admin"),

@@ -36,8 +36,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.common import BUSINESS_TIMEZONE, actor_name
 from app.services.settings import get_settings
-from app.services.transaction import transaction
 from app.tenancy import staff_read
+from app.uow import transaction
 
 # Rows fetched from the database at a time while the file is written.
 BATCH_ROWS = 2000

@@ -21,7 +21,7 @@ from app.models import EventKind, FileKind, Project, ProjectFile
 from app.models.base import utcnow
 from app.services.common import load_project, record_event
 from app.services.notification import notify
-from app.services.transaction import blob_added, blob_removed, transaction
+from app.uow import blob_added, blob_removed, transaction
 
 MAX_NAME_LENGTH = 255
 _WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)

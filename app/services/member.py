@@ -11,7 +11,6 @@ from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.policy import Role, Viewer
 from app.extensions import db
-from app.jobs.outbox import queue_job
 from app.models import AppUser, MemberInvitation, MemberStatus
 from app.models.base import utcnow
 from app.services.account import (
@@ -22,7 +21,7 @@ from app.services.account import (
     hash_password,
 )
 from app.services.notification import EMAIL_QUEUE
-from app.services.transaction import transaction
+from app.uow import queue_job, transaction
 
 INVITATION_JOB = "send_invitation"
 INVITATION_VALIDITY = timedelta(days=7)

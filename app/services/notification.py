@@ -14,7 +14,6 @@ from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.notifications import PREFERENCE_KINDS, SCRUBBED_TOKEN, Event, audiences
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
-from app.jobs.outbox import queue_job
 from app.models import (
     AppUser,
     EmailMessage,
@@ -24,7 +23,7 @@ from app.models import (
     Project,
 )
 from app.models.base import utcnow
-from app.services.transaction import transaction
+from app.uow import queue_job, transaction
 
 NOTIFICATION_JOB = "send_notification"
 RESEND_JOB = "resend_email"

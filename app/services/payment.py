@@ -16,7 +16,7 @@ from app.models.base import utcnow
 from app.services.common import business_year, load_project, next_number
 from app.services.notification import notify
 from app.services.settings import get_settings
-from app.services.transaction import transaction
+from app.uow import transaction
 
 MANUAL_METHODS = (
     PaymentMethod.TRANSFER,

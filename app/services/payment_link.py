@@ -16,13 +16,12 @@ from app.domain.payment_access import LinkState, downloads_open_until, link_stat
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
 from app.extensions import db
-from app.jobs.outbox import queue_job
 from app.models import CheckoutSession, CheckoutStatus, EventKind, PaymentLink, Project
 from app.models.base import utcnow
 from app.services.common import load_project, record_event
 from app.services.notification import notify
 from app.services.settings import get_settings
-from app.services.transaction import transaction
+from app.uow import queue_job, transaction
 
 STRIPE_QUEUE = "stripe"
 EXPIRE_SESSIONS_JOB = "expire_checkout_sessions"

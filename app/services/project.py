@@ -19,7 +19,7 @@ from app.services.account import EMAIL_PATTERN
 from app.services.common import business_year, load_project, next_number, record_event
 from app.services.file import Upload, store_uploads
 from app.services.notification import notify
-from app.services.transaction import blob_removed, transaction
+from app.uow import blob_removed, transaction
 
 EDITABLE_FIELDS = frozenset(
     {

@@ -8,7 +8,7 @@ from app.domain.money import DEFAULT_VAT_BASIS_POINTS, parse_vat_rate
 from app.domain.policy import Viewer
 from app.extensions import db
 from app.models import Setting
-from app.services.transaction import transaction
+from app.uow import transaction
 
 DEFAULTS: dict[str, str] = {
     "company_name": "CNC Pulse",

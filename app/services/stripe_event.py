@@ -8,7 +8,6 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.errors import N_, Invalid
-from app.jobs.outbox import queue_job
 from app.models import (
     CheckoutSession,
     CheckoutStatus,
@@ -24,7 +23,7 @@ from app.services.checkout import apply_session_state
 from app.services.common import record_event
 from app.services.payment_link import STRIPE_QUEUE
 from app.services.stripe_gateway import BadSignatureError, verify_event
-from app.services.transaction import transaction
+from app.uow import queue_job, transaction
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from app.models import Comment, EventKind, FileKind, Project, ProjectFile
 from app.models.base import utcnow
 from app.services.common import actor_name, load_project, record_event
 from app.services.notification import notify
-from app.services.transaction import transaction
+from app.uow import transaction
 
 
 def change_status(viewer: Viewer, project_id: int, target: str, note: str | None = None) -> Project:

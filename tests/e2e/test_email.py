@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import EmailMessage, PaymentLink
 from app.services.notification import notify
 from app.services.payment_link import hash_token
-from app.services.transaction import transaction
+from app.uow import transaction
 from tests.conftest import clean_database, make_app
 from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
 

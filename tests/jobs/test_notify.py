@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.services.notification import notify, preferences_for, resend_email, set_preference
 from app.services.payment_link import hash_token
-from app.services.transaction import transaction
+from app.uow import transaction
 from tests.factories import (
     CommentFactory,
     OrganisationFactory,

@@ -28,7 +28,7 @@ from app.jobs.schedule import run_periodic
 from app.models import EmailMessage, OutboxMessage, OutboxStatus, PaymentLink, Project
 from app.services.notification import notify, set_preference
 from app.services.payment_link import hash_token
-from app.services.transaction import transaction
+from app.uow import transaction
 from tests.factories import (
     CommentFactory,
     FileFactory,
