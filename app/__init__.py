@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from flask_limiter import Limiter
 
 from config import CONFIGS, INSTANCE_DIR, from_environment
 
@@ -119,29 +118,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
-    _check_limits_where_declared(app, limiter)
     database.install()
     tenancy.install()
     app.extensions["storage"] = LocalStorage(app.config["STORAGE_DIR"])
     init_dispatcher(app)
-
-
-# Limits that apply to every request, which the limiter checks before each one.
-_LIMITS_FOR_EVERY_REQUEST = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
-
-
-def _check_limits_where_declared(app: Flask, limiter: Limiter) -> None:
-    """Check rate limits in the routes that declare them, not before every request.
-
-    Our limits are declared on the client's payment routes, whose decorator checks them when
-    the route is called. The limiter's hook before every request looks for limits applying to
-    every route, of which there are none: it cost each page a twentieth of its time.
-    """
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks and not any(
-        app.config.get(name) for name in _LIMITS_FOR_EVERY_REQUEST
-    ):
-        hooks.remove(limiter._check_request_limit)
 
 
 def register_security(app: Flask) -> None:

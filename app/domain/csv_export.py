@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from functools import partial
 from operator import call as _apply
 from typing import Any
 
@@ -46,16 +45,6 @@ RULES = {
 }
 
 
-@dataclass(frozen=True)
-class Money:
-    """An amount in cents, written as a decimal number in the dialect's notation."""
-
-    cents: int
-
-
-Cell = str | int | Money | date | datetime | None
-
-
 def parse_dialect(value: str | None) -> CsvDialect:
     """Read the dialect a person chose; standard CSV when none is given.
 
@@ -84,37 +73,17 @@ def format_amount(cents: int, decimal_mark: str) -> str:
     return f"{sign}{whole}{decimal_mark}{fraction:02d}"
 
 
-def format_cell(value: Cell, rules: DialectRules) -> str:
-    """Write one value: ISO 8601 dates, UTC times, amounts in the dialect, text neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, Money):
-        return format_amount(value.cents, rules.decimal_mark)
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where UTC is required")
-        return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return neutralise(str(value))
-
-
 class Column(StrEnum):
-    """What every value of a column is, so its formatter is chosen once, not for each cell.
+    """What every value of a column is, so the whole column is written one way.
 
-    Each writes what :func:`format_cell` writes for such a value; ``MONEY`` takes the cents as
-    an int (no :class:`Money` around them). ``None`` is an empty cell in every column.
+    ``None`` is an empty cell in every column.
     """
 
     TEXT = "text"
-    MONEY = "money"
-    INTEGER = "integer"
-    DATE = "date"
-    DATETIME = "datetime"
+    MONEY = "money"  # integer cents
+    INTEGER = "integer"  # a whole number, or a flag written 1 or 0
+    DATE = "date"  # ISO 8601
+    DATETIME = "datetime"  # aware; written in UTC, ISO 8601 with a Z
 
 
 Formatter = Callable[[Any], str]
@@ -129,36 +98,55 @@ def column_formatter(column: Column, rules: DialectRules) -> Formatter:
             return "" if cents is None else format_amount(cents, mark)
 
         return money
-    if column is Column.TEXT:
-        return _text
-    if column is Column.DATE:
-        return _date
-    return partial(format_cell, rules=rules)
+    return _FORMATTERS[column]
 
 
 def _text(value: object) -> str:
+    return "" if value is None else neutralise(str(value))
+
+
+def _integer(value: int | None) -> str:
     if value is None:
         return ""
-    text = value if type(value) is str else str(value)
-    return NEUTRALISER + text if text.startswith(FORMULA_MARKS) else text
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def _date(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
+def _datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where UTC is required")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_FORMATTERS: dict[Column, Formatter] = {
+    Column.TEXT: _text,
+    Column.INTEGER: _integer,
+    Column.DATE: _date,
+    Column.DATETIME: _datetime,
+}
+
+
 def encode_csv(
     dialect: CsvDialect,
     header: Sequence[str],
-    rows: Iterable[Sequence[Cell]],
-    columns: Sequence[Column] | None = None,
+    rows: Iterable[Sequence[Any]],
+    columns: Sequence[Column],
 ) -> Iterator[bytes]:
     """Yield the CSV file in UTF-8 chunks, reading ``rows`` one at a time.
 
-    :param columns: what each column holds, when every row follows it: the cells are then
-        written by a formatter chosen once per column instead of by :func:`format_cell`.
+    :param columns: what each column holds, one per header label.
     """
+    if len(columns) != len(header):
+        raise ValueError("one column kind per header label is needed")
     rules = RULES[dialect]
+    formatters = [column_formatter(column, rules) for column in columns]
     buffer = io.StringIO()
     writer = csv.writer(
         buffer, delimiter=rules.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
@@ -166,15 +154,8 @@ def encode_csv(
     if rules.byte_order_mark:
         buffer.write("\ufeff")
     writer.writerow([neutralise(label) for label in header])
-    if columns is None:
-        lines: Iterable[list[str]] = ([format_cell(value, rules) for value in row] for row in rows)
-    else:
-        if len(columns) != len(header):
-            raise ValueError("one column kind per header label is needed")
-        formatters = [column_formatter(column, rules) for column in columns]
-        lines = (list(map(_apply, formatters, row)) for row in rows)
-    for line in lines:
-        writer.writerow(line)
+    for row in rows:
+        writer.writerow(list(map(_apply, formatters, row)))
         if buffer.tell() >= CHUNK_CHARACTERS:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -135,13 +135,6 @@ def format_amount(cents: int, currency: str = "EUR", locale: str = "fr") -> str:
     return f"{sign}{prefix}{number}"
 
 
-def format_plain(cents: int, decimal_comma: bool = False) -> str:
-    """Return an amount without grouping or currency, as spreadsheets read it."""
-    sign = "-" if cents < 0 else ""
-    units, hundredths = divmod(abs(cents), 100)
-    return f"{sign}{units}{',' if decimal_comma else '.'}{hundredths:02d}"
-
-
 def split_vat(
     total_incl_cents: int, rate_basis_points: int = DEFAULT_VAT_BASIS_POINTS
 ) -> tuple[int, int]:

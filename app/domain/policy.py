@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.domain.errors import N_, NotFound, PermissionDenied
+from app.domain.errors import N_, NotFound
 from app.domain.workflow import (
     DELIVERABLES_VISIBLE_TO_ORG,
     Actor,
@@ -183,12 +183,3 @@ def require_project_visible(viewer: Viewer, org_id: int) -> None:
     """
     if not can_view_project(viewer, org_id):
         raise NotFound(N_("Project not found."))
-
-
-def require(allowed: bool, message: str) -> None:
-    """Refuse an action with ``message`` unless ``allowed``.
-
-    :raise PermissionDenied: if ``allowed`` is false.
-    """
-    if not allowed:
-        raise PermissionDenied(message)

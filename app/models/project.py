@@ -142,10 +142,6 @@ class Project(TenantOwned, Model):
     def status_enum(self) -> ProjectStatus:
         return ProjectStatus(self.status)
 
-    @property
-    def priority_enum(self) -> Priority:
-        return Priority(self.priority)
-
     def __repr__(self) -> str:
         return f"{self.reference} {self.title}"
 

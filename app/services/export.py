@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain import policy
-from app.domain.csv_export import Cell, Column, CsvDialect, encode_csv
+from app.domain.csv_export import Column, CsvDialect, encode_csv
 from app.domain.errors import N_, Conflict, Invalid, PermissionDenied
 from app.domain.money import split_vat
 from app.domain.policy import Viewer
@@ -326,7 +326,7 @@ def _journal_statement(first: date, last: date, export_id: int | None) -> Select
     return select(lines).order_by(lines.c.moment, lines.c.order, lines.c.line_id)
 
 
-def _journal_rows(statement: Select, default_rate: int) -> Iterator[Sequence[Cell]]:
+def _journal_rows(statement: Select, default_rate: int) -> Iterator[Sequence[Any]]:
     """Yield the journal's lines as JOURNAL_COLUMNS says: amounts in cents, days in France.
 
     Read as plain rows, past the ORM (whose result handling took an eighth of the export's
@@ -408,7 +408,7 @@ def _projects_statement(viewer: Viewer) -> Select:
     return statement
 
 
-def _project_rows(statement: Select) -> Iterator[Sequence[Cell]]:
+def _project_rows(statement: Select) -> Iterator[Sequence[Any]]:
     """Yield the projects as PROJECT_COLUMNS says: prices in cents."""
     result = db.session.execute(statement.execution_options(yield_per=BATCH_ROWS))
     for row in result:

@@ -257,15 +257,3 @@ def mark_payment_link_sent(link_id: int) -> None:
             link.sent_at = utcnow()
         if link.revoked_at is None and project.status_enum is ProjectStatus.COMPLETED:
             system_transition(session, project, ProjectStatus.AWAITING_PAYMENT, "CNC Pulse")
-
-
-def find_active_link(token: str) -> PaymentLink | None:
-    """Return the link for a token if it is neither revoked nor expired."""
-    if not token or len(token) > 200:
-        return None
-    link = db.session.scalars(
-        select(PaymentLink).where(PaymentLink.token_hash == hash_token(token))
-    ).first()
-    if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
-        return None
-    return link

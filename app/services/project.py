@@ -12,7 +12,13 @@ from app.domain.errors import N_, Invalid, LimitReached, NotFound, PermissionDen
 from app.domain.notifications import Event
 from app.domain.policy import Viewer
 from app.domain.reference import format_reference
-from app.domain.workflow import INITIAL_PRIORITY, INITIAL_STATUS, Priority, ProjectStatus
+from app.domain.workflow import (
+    INITIAL_PRIORITY,
+    INITIAL_STATUS,
+    Priority,
+    ProjectStatus,
+    counts_towards_limit,
+)
 from app.models import EventKind, FileKind, Organisation, Project, ProjectFile, RequestedService
 from app.models.base import utcnow
 from app.services.account import EMAIL_PATTERN
@@ -319,13 +325,17 @@ def _refuse_if_cancelled(project: Project) -> None:
         raise PermissionDenied(N_("A cancelled project can no longer be changed."))
 
 
+# The statuses whose projects use a place of their organisation's limit.
+COUNTED_STATUSES = [status.value for status in ProjectStatus if counts_towards_limit(status)]
+
+
 def _check_limit(session: Session, organisation: Organisation) -> None:
     if organisation.project_limit is None:
         return
     used = session.scalar(
         select(func.count(Project.id)).where(
             Project.organisation_id == organisation.id,
-            Project.status != ProjectStatus.CANCELLED.value,
+            Project.status.in_(COUNTED_STATUSES),
         )
     )
     if used >= organisation.project_limit:

@@ -49,10 +49,6 @@ def card_payments_enabled() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
-def webhook_secret_configured() -> bool:
-    return bool(current_app.config.get("STRIPE_WEBHOOK_SECRET"))
-
-
 def _client() -> stripe.StripeClient:
     config = current_app.config
     base = config.get("STRIPE_API_BASE")

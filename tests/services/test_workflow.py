@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.domain.errors import Invalid, NotFound, PermissionDenied, TransitionNotAllowed
 from app.extensions import db
 from app.models import Comment, OutboxMessage, PaymentLink, Project, ProjectEvent
-from app.services.payment_link import find_active_link, mark_payment_link_sent
+from app.services.payment_link import mark_payment_link_sent, open_client_link
 from app.services.workflow import change_status
 from tests.factories import FileFactory, ProjectFactory
 
@@ -141,7 +141,7 @@ def test_completion_sets_date_issues_a_link_and_awaits_payment_once_the_email_is
         ).one()
     )
     token = payload["data"]["token"]
-    assert find_active_link(token).id == link.id
+    assert open_client_link(token).link.id == link.id
     assert token not in link.token_hash
 
     mark_payment_link_sent(link.id)
@@ -180,11 +180,11 @@ def test_cancelling_voids_the_payment_link(cast):
             select(OutboxMessage.payload).where(OutboxMessage.payload.contains("token"))
         ).one()
     )["data"]["token"]
-    assert find_active_link(token) is not None
+    assert open_client_link(token) is not None
 
     change_status(cast.admin, project.id, "CANCELLED")
 
-    assert find_active_link(token) is None
+    assert open_client_link(token) is None
     assert db.session.scalars(select(PaymentLink)).one().revoked_at is not None
     assert reload(project.id).status == "CANCELLED"
 
