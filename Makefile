@@ -34,10 +34,14 @@ test: install translations
 
 # Seeds PostgreSQL at realistic scale (once), serves the app with gunicorn and measures the hot
 # paths; the figures go into docs/benchmarks.md. Takes minutes; not part of `make test`.
-BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cnc_bench
+# `make bench BENCH_PROJECTS=1000000` seeds a million projects in a database of their own and
+# measures the lists, searches, pages and dashboards there.
+BENCH_PROJECTS ?= 100000
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/cnc_bench_$(BENCH_PROJECTS)
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/6
 bench: install translations
-	$(BIN)/python -m bench.run --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL)
+	$(BIN)/python -m bench.run --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) \
+		--projects $(BENCH_PROJECTS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,11 +1,12 @@
 """Seed a PostgreSQL database with a realistic year-and-more of CNC Pulse, in set-based SQL.
 
-The volume (issue 8): 200 organisations, one of them with 5,000 projects; 100,000 projects over
+The default volume: 200 organisations, one of them with 5,000 projects; 100,000 projects over
 about two years; 1,000,000 comments (some internal notes); 300,000 file records; one payment and
 its invoice per paid project (about 60,000), a refund of one payment in fifty; the history of
 every project; payment links for the projects awaiting payment; three members per organisation
 and a small team. Everything is written by ``INSERT … SELECT generate_series`` in one
-transaction, with a fixed random seed, so two runs give the same data.
+transaction, with a fixed random seed, so two runs give the same data. ``Volume.at_scale`` keeps
+that shape for another number of projects (a million: ``make bench BENCH_PROJECTS=1000000``).
 
 The seed is idempotent: an already seeded database is left alone (the bench organisations are
 found by name). To start again, pass ``--reset``: the database is dropped and recreated.
@@ -36,6 +37,21 @@ class Volume:
     files: int = 300_000
     members_per_organisation: int = 3
     team_members: int = 5
+
+    @classmethod
+    def at_scale(cls, projects: int) -> "Volume":
+        """The same shape for ``projects`` projects: per project as many comments and files.
+
+        The largest organisation keeps its 5,000 projects, as the portal's figures need.
+        """
+        default = cls()
+        ratio = projects / default.projects
+        return cls(
+            organisations=max(default.organisations, round(default.organisations * ratio)),
+            projects=projects,
+            comments=round(default.comments * ratio),
+            files=round(default.files * ratio),
+        )
 
     @classmethod
     def tiny(cls) -> "Volume":
