@@ -3,14 +3,10 @@
 The security screens it serves are ours, in :mod:`app.views.accounts`.
 """
 
-import re
-from functools import lru_cache
-from typing import Any
-
 from flask import g, session
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.sqla.models import Group
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.domain.policy import Role, Viewer
@@ -41,37 +37,21 @@ class SecurityManager(FabSecurityManager):
     resetpasswordview = ResetPasswordView
     resetmypasswordview = ResetMyPasswordView
 
-    def __init__(self, appbuilder: Any) -> None:
-        super().__init__(appbuilder)
-        # The built-in roles are configuration: whether one grants a permission on a view
-        # never changes while the process runs, so each answer is worked out once.
-        self._builtin_grants = lru_cache(maxsize=4096)(self._builtin_grant)
-        # Built once: SQLAlchemy would build the loader options again at every request.
-        self._user_by_id = (
-            select(AppUser)
-            .options(
-                joinedload(AppUser.roles),
-                joinedload(AppUser.groups).joinedload(Group.roles),
-            )
-            .where(AppUser.id == bindparam("pk"))
-        )
-
     def get_user_by_id(self, pk: int) -> AppUser | None:
         """Load a user with what every request reads of them: organisation, roles and groups.
 
         One statement instead of three: FAB reads the roles and the groups' roles on each
         permission check, and would load them one relationship at a time.
         """
-        return self.session.execute(self._user_by_id, {"pk": pk}).unique().scalar_one_or_none()
-
-    def _has_access_builtin_roles(self, role: Any, permission_name: str, view_name: str) -> bool:
-        return self._builtin_grants(role.name, permission_name, view_name)
-
-    def _builtin_grant(self, role_name: str, permission_name: str, view_name: str) -> bool:
-        return any(
-            re.match(view_pattern, view_name) and re.match(permission_pattern, permission_name)
-            for view_pattern, permission_pattern in self.builtin_roles.get(role_name, [])
+        statement = (
+            select(AppUser)
+            .options(
+                joinedload(AppUser.roles),
+                joinedload(AppUser.groups).joinedload(Group.roles),
+            )
+            .where(AppUser.id == pk)
         )
+        return self.session.execute(statement).unique().scalar_one_or_none()
 
     def update_user_auth_stat(self, user: AppUser, success: bool = True) -> None:
         """Record the login and switch the interface to the user's language."""

@@ -11,12 +11,13 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.jobs.runner import RETRY_INTERVALS, run_outbox_message
+from app.jobs.runner import run_outbox_message
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
+from app.services.outbox import RETRY_INTERVALS, mark_enqueued
 from app.uow import register_dispatcher
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def _dispatch(ids: list[str], queues: dict[str, str] | None = None) -> int:
                 enqueued.append(message_id)
     except RedisError as error:
         log.warning("Redis unreachable, outbox messages left for the sweep: %s", error)
-    _mark_enqueued(enqueued)
+    mark_enqueued(enqueued)
     return len(enqueued)
 
 
@@ -153,31 +154,6 @@ def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool
         # Another process enqueued it between the check and now.
         return False
     return True
-
-
-def _mark_enqueued(ids: list[str]) -> None:
-    """Record that these messages are on a queue now."""
-    if not ids:
-        return
-    # A plain UPDATE on its own connection: the caller's transaction is already committed,
-    # and a fast worker may have finished the job, so DONE and FAILED rows stay as they are.
-    with db.engine.begin() as connection:
-        connection.execute(_MARK_ENQUEUED, {"ids": ids, "enqueued_at": utcnow()})
-
-
-# Built once: every request that queues work runs it.
-_OUTBOX = OutboxMessage.__table__
-_MARK_ENQUEUED = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value]),
-    )
-    .values(
-        status=OutboxStatus.ENQUEUED.value,
-        enqueued_at=bindparam("enqueued_at", type_=_OUTBOX.c.enqueued_at.type),
-    )
-)
 
 
 def _run_inline(message_id: str) -> None:

@@ -1,26 +1,14 @@
 """Run one outbox message: the function RQ workers call, and inline mode too."""
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import bindparam, select, update
 
-from app.models.base import utcnow
-from app.models.outbox import OutboxMessage, OutboxStatus
-from app.uow import transaction
+from app.services.outbox import finish_message, record_failure, start_attempt
 
 log = logging.getLogger(__name__)
-
-# Waits between RQ's retries of a failed job: about 34 minutes in all, so a mail server or
-# Stripe outage of that length delays a message without losing it.
-RETRY_INTERVALS = (10, 30, 60, 120, 300, 600, 900)
-# The first run plus one per retry; after the last the message is FAILED for the team.
-MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
-_ERROR_LENGTH = 2000
 
 _worker_app: Flask | None = None
 
@@ -106,76 +94,13 @@ def _run(message_id: str) -> None:
     """Run the message's handler, then mark it DONE; a failure is recorded and raised."""
     from app.jobs.registry import handler_for
 
-    started = _start_attempt(message_id)
+    started = start_attempt(message_id)
     if started is None:
         return
     job, payload, attempt = started
     try:
         handler_for(job)(message_id=message_id, **payload)
     except Exception as error:
-        _record_failure(message_id, attempt, error)
+        record_failure(message_id, attempt, error)
         raise
-    with transaction() as session:
-        session.execute(_MARK_DONE, {"message_id": message_id, "done_at": utcnow()})
-
-
-# The two writes every job makes, built once: a job is a handful of statements, and building
-# an ORM update costs about as much as running it.
-_OUTBOX = OutboxMessage.__table__
-_COUNT_ATTEMPT = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("message_id"),
-        _OUTBOX.c.status.not_in([OutboxStatus.DONE.value, OutboxStatus.FAILED.value]),
-    )
-    .values(attempts=_OUTBOX.c.attempts + 1)
-    .returning(_OUTBOX.c.job, _OUTBOX.c.payload, _OUTBOX.c.attempts)
-)
-_MARK_DONE = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("message_id"))
-    .values(
-        status=OutboxStatus.DONE.value,
-        done_at=bindparam("done_at", type_=_OUTBOX.c.done_at.type),
-        last_error=None,
-    )
-)
-
-
-def _start_attempt(message_id: str) -> tuple[str, dict[str, Any], int] | None:
-    """Count one more attempt and return the job, its payload and the attempt number.
-
-    Returns None for a message that is missing, DONE (a duplicate job) or FAILED (given up).
-    The count is one UPDATE, so two workers handed the same message count two attempts.
-    """
-    with transaction() as session:
-        # Counted before running, so an attempt that kills the process still counts.
-        started = session.execute(_COUNT_ATTEMPT, {"message_id": message_id}).first()
-        if started is None:
-            status = session.scalar(
-                select(OutboxMessage.status).where(OutboxMessage.id == message_id)
-            )
-            if status is None:
-                log.warning("Outbox message %s does not exist; nothing to run", message_id)
-            else:
-                log.info("Outbox message %s is %s; skipped", message_id, status)
-            return None
-    job, payload, attempts = started
-    return job, json.loads(payload), attempts
-
-
-def _record_failure(message_id: str, attempt: int, error: Exception) -> None:
-    """Keep the error on the message; give up on it after the last attempt."""
-    from app.extensions import db
-
-    # The handler's own transaction has rolled back, but a failed flush can leave the session
-    # needing it too.
-    db.session.rollback()
-    with transaction() as session:
-        message = session.get(OutboxMessage, message_id)
-        message.last_error = f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
-        if attempt >= MAX_ATTEMPTS:
-            message.status = OutboxStatus.FAILED.value
-            log.error("Outbox message %s failed for good after %s attempts", message_id, attempt)
-        else:
-            log.warning("Outbox message %s failed (attempt %s): %s", message_id, attempt, error)
+    finish_message(message_id)

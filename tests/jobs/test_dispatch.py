@@ -12,9 +12,10 @@ from app.domain.errors import NotFound
 from app.domain.notifications import Event
 from app.extensions import db
 from app.jobs.dispatch import dispatch, sweep_outbox
-from app.jobs.runner import MAX_ATTEMPTS, RETRY_INTERVALS, run_outbox_message
+from app.jobs.runner import run_outbox_message
 from app.models import EmailMessage, OutboxMessage, OutboxStatus
 from app.services.notification import notify, resend_email
+from app.services.outbox import MAX_ATTEMPTS, RETRY_INTERVALS
 from app.uow import transaction
 from tests.factories import ProjectFactory
 from tests.jobs.conftest import free_port, inside, work
