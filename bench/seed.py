@@ -42,12 +42,15 @@ class Volume:
     def at_scale(cls, projects: int) -> "Volume":
         """The same shape for ``projects`` projects: per project as many comments and files.
 
-        The largest organisation keeps its 5,000 projects, as the portal's figures need.
+        The largest organisation keeps its 5,000 projects, as the portal's figures need; the
+        organisations grow with the projects up to 999, the most their three-digit names hold.
         """
         default = cls()
         ratio = projects / default.projects
         return cls(
-            organisations=max(default.organisations, round(default.organisations * ratio)),
+            organisations=min(
+                999, max(default.organisations, round(default.organisations * ratio))
+            ),
             projects=projects,
             comments=round(default.comments * ratio),
             files=round(default.files * ratio),

@@ -12,6 +12,7 @@ import pytest
 
 from bench.http_load import Client, percentile, run_load, summarise
 from bench.run import END_MARK, START_MARK, markers, verdicts, write_docs
+from bench.seed import Volume
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -190,3 +191,11 @@ def test_each_scale_has_its_own_section(tmp_path: Path):
     assert text.count(START_MARK) == 1 and text.count(start) == 1 and text.count(end) == 1
     assert "| team list, first page | 40.0 ms |" in text.split(start)[0]
     assert "| team list, first page | 55.0 ms |" in text.split(start)[1]
+
+
+def test_a_scale_keeps_the_shape_per_project():
+    million = Volume.at_scale(1_000_000)
+    assert (million.projects, million.comments, million.files) == (1_000_000, 10**7, 3 * 10**6)
+    assert million.big_organisation_projects == 5_000
+    assert million.organisations == 999  # their names hold three digits
+    assert Volume.at_scale(Volume().projects) == Volume()
