@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_decimal, gettext
 from sqlalchemy import Result, Row, Select, func, select
 
 from app.extensions import db
@@ -23,6 +24,11 @@ class MatchCount:
 
     value: int
     more: bool = False
+
+    def label(self) -> str:
+        """Write the count as the viewer's language does: "1 000", "plus de 1 000"."""
+        number = format_decimal(self.value)
+        return gettext("more than %(count)s", count=number) if self.more else number
 
 
 @dataclass(frozen=True)
@@ -65,20 +71,31 @@ class Pager:
         return (self.page + 1) * self.page_size < self.count.value
 
 
-def counted_limit(page: int, page_size: int) -> int:
+def counted_limit(
+    page: int,
+    page_size: int,
+    *,
+    ahead: int = COUNTED_PAGES_AHEAD,
+    at_least: int = COUNTED_AT_LEAST,
+) -> int:
     """Return how far the count goes for a page: the pages the pager links to ahead, at least."""
-    return max(COUNTED_AT_LEAST, (page + 1 + COUNTED_PAGES_AHEAD) * page_size)
+    return max(at_least, (page + 1 + ahead) * page_size)
 
 
-def project_page(search: ProjectSearch, *, include_internal: bool) -> ProjectPage:
+def project_page(
+    search: ProjectSearch, *, include_internal: bool, count_limit: int | None = None
+) -> ProjectPage:
     """Return a page of the list's rows: the project's columns, its organisation's name and its
     counts of files and comments (internal notes too if ``include_internal``).
 
     One statement: the ids first, walked in order (for the work queue, from
     ``ix_project_work_queue``), then only the page's rows joined to their columns.
+
+    :param count_limit: how far to count; ``counted_limit`` of the page unless given.
     """
+    limit = count_limit or counted_limit(search.page, search.page_size)
     files, comments = counter_columns(include_internal=include_internal)
-    kept = _walk(search, counted_limit(search.page, search.page_size))
+    kept = _walk(search, limit)
     keys = search.sort_keys()
     statement = (
         select(
@@ -102,7 +119,7 @@ def project_page(search: ProjectSearch, *, include_internal: bool) -> ProjectPag
         .join(kept, kept.c.id == Project.id)
         .order_by(*(key.clause(kept.c[f"key_{i}"]) for i, key in enumerate(keys)))
     )
-    return _page(search, list(_read(statement)), counted_limit(search.page, search.page_size))
+    return _page(search, list(_read(statement)), limit)
 
 
 def page_ids(search: ProjectSearch, *, exact_count: bool = False) -> ProjectPage:
@@ -124,6 +141,12 @@ def page_projects(search: ProjectSearch) -> tuple[MatchCount, list[Project]]:
     found = page_ids(search, exact_count=True)
     by_id = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(found.ids)))}
     return found.count, [by_id[id_] for id_ in found.ids if id_ in by_id]
+
+
+def organisation_choices() -> list[tuple[int, str]]:
+    """Return every organisation's id and name, by name, for a search form (the team's)."""
+    statement = select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    return [(id_, name) for id_, name in staff_read(db.session, statement)]
 
 
 def _walk(search: ProjectSearch, limit: int | None) -> Any:

@@ -3,7 +3,6 @@
 from dataclasses import replace
 
 from app.extensions import db
-from app.queries import project_list
 from app.queries.project_list import MatchCount, page_ids, page_projects, project_page
 from app.queries.project_search import ProjectSearch
 from app.queries.search_arguments import portal_search, team_search
@@ -70,17 +69,18 @@ def test_the_team_list_reads_in_work_queue_order_with_counts(app):
     assert (page.rows[0].comments, page.rows[0].organisation) == (1, urgent.organisation.name)
 
 
-def test_the_count_stops_where_the_pager_stops_needing_it(app, monkeypatch):
-    monkeypatch.setattr(project_list, "COUNTED_AT_LEAST", 3)
-    monkeypatch.setattr(project_list, "COUNTED_PAGES_AHEAD", 1)
+def test_the_count_stops_where_the_pager_stops_needing_it(app):
     organisation = OrganisationFactory()
     for _ in range(6):
         ProjectFactory(organisation=organisation)
     search = ProjectSearch(page_size=1)
 
-    assert project_page(search, include_internal=True).count == MatchCount(3, more=True)
+    assert project_page(search, include_internal=True, count_limit=3).count == MatchCount(
+        3, more=True
+    )
     # Past the last page, what there is is counted all the same.
-    assert project_page(replace(search, page=9), include_internal=True).count == MatchCount(6)
+    past = replace(search, page=9)
+    assert project_page(past, include_internal=True, count_limit=20).count == MatchCount(6)
     # The API says how many match in all.
     count, projects = page_projects(replace(search, page_size=4))
     assert (count, len(projects)) == (MatchCount(6), 4)
