@@ -30,8 +30,9 @@ from app.queries.project_search import (
 # order FAB numbers them in ``_flt_<index>_<column>``.
 TEXT_OPERATORS = ("sw", "ew", "ct", "eq", "nsw", "new", "nct", "neq", "in", "not_in")
 CHOICE_OPERATORS = ("eq", "neq")
-# FAB's operators for numbers and dates, as the API offers them.
-ORDERED_OPERATORS = ("eq", "gt", "lt", "neq")
+# FAB's operators for numbers and for dates, as the API offers them.
+NUMBER_OPERATORS = ("eq", "gt", "lt", "neq", "in", "not_in")
+DATE_OPERATORS = ("eq", "gt", "lt", "neq")
 TEAM_FILTERS = {
     "reference": TEXT_OPERATORS,
     "title": TEXT_OPERATORS,
@@ -48,8 +49,8 @@ API_FILTERS = {
     "client_email": TEXT_OPERATORS,
     "status": TEXT_OPERATORS,
     "priority": TEXT_OPERATORS,
-    "organisation_id": ORDERED_OPERATORS,
-    "deadline": ORDERED_OPERATORS,
+    "organisation_id": NUMBER_OPERATORS,
+    "deadline": DATE_OPERATORS,
 }
 TEAM_ORDERS = frozenset(
     {"reference", "title", "client_name", "priority", "deadline", "final_price_cents", "created_at"}

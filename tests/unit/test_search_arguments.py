@@ -163,3 +163,21 @@ def test_the_pager_links_the_pages_around_the_current_one_as_far_as_the_count_go
     first = Pager(0, 25, MatchCount(0))
     assert (first.last, list(first.numbers), first.has_previous) == (0, [0], False)
     assert list(Pager(0, 25, MatchCount(1000, more=True)).numbers) == [0, 1, 2, 3]
+
+
+def test_the_api_reads_numbers_and_dates_as_their_columns_hold_them():
+    search = api_search(
+        {
+            "filters": [
+                {"col": "organisation_id", "opr": "in", "value": ["3", 4]},
+                {"col": "deadline", "opr": "gt", "value": "2026-06-01"},
+            ]
+        }
+    )
+
+    assert search.conditions == (
+        Condition("organisation_id", "in", [3, 4]),
+        Condition("deadline", "gt", date(2026, 6, 1)),
+    )
+    with pytest.raises(Invalid):
+        api_search({"filters": [{"col": "deadline", "opr": "sw", "value": "2026"}]})
