@@ -39,6 +39,7 @@ from app.queries.search_arguments import (
     PAGE_ARGUMENT,
     PAGE_SIZE_ARGUMENT,
     RANGE_ARGUMENTS,
+    TEAM_ORDERS,
     TEXT_ARGUMENT,
     PagingError,
     is_team_filter,
@@ -58,19 +59,19 @@ from app.views.formatting import PAYMENT_METHOD_LABELS
 PAGE_SIZES = (25, 50, 100)
 # How many page numbers the pager shows on each side of the current page.
 PAGER_REACH = 3
-# The list's columns and their headers; those a click on the header sorts by. Status sorts
-# alphabetically by code, which reads as no order at all; priority sorts by rank.
+# The list's columns and their headers; a click on a header sorts by its column if the search
+# can (TEAM_ORDERS). Status would sort alphabetically by code, which reads as no order at all.
 COLUMNS = (
-    ("reference", lazy_gettext("Reference"), True),
-    ("title", lazy_gettext("Title"), True),
-    ("organisation", lazy_gettext("Organisation"), False),
-    ("client_name", lazy_gettext("Client"), True),
-    ("status", lazy_gettext("Status"), False),
-    ("priority", lazy_gettext("Priority"), True),
-    ("deadline", lazy_gettext("Deadline"), True),
-    ("final_price_cents", lazy_gettext("Price"), True),
-    ("counters", lazy_gettext("Files / comments"), False),
-    ("created_at", lazy_gettext("Created"), True),
+    ("reference", lazy_gettext("Reference")),
+    ("title", lazy_gettext("Title")),
+    ("organisation", lazy_gettext("Organisation")),
+    ("client_name", lazy_gettext("Client")),
+    ("status", lazy_gettext("Status")),
+    ("priority", lazy_gettext("Priority")),
+    ("deadline", lazy_gettext("Deadline")),
+    ("final_price_cents", lazy_gettext("Price")),
+    ("counters", lazy_gettext("Files / comments")),
+    ("created_at", lazy_gettext("Created")),
 )
 STATUS_ARGUMENT = "_flt_0_status"
 PRIORITY_ARGUMENT = "_flt_0_priority"
@@ -170,6 +171,7 @@ class ProjectAdminView(BaseView):
             organisations=organisation_choices(),
             address=ListAddress(url_for(".list"), args.to_dict(flat=False)),
             columns=COLUMNS,
+            sortable=TEAM_ORDERS,
             page_sizes=PAGE_SIZES,
             is_overdue=is_overdue,
             **kwargs,
