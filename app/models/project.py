@@ -84,6 +84,17 @@ class Project(TenantOwned, Model):
             "id",
             postgresql_include=["status"],
         ),
+        # The project search (ILIKE '%text%') reads these trigram indexes on PostgreSQL. SQLite
+        # gets plain indexes of the same names, which the search does not use: it scans.
+        *(
+            Index(
+                f"ix_project_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for column in ("reference", "title", "client_name", "description")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,4 @@
-"""What the team's screens read: the work queue order, overdue projects, money due and received.
+"""What the team's screens read: overdue projects, money due and received.
 
 Each figure comes from one aggregate query, whatever the number of projects or payments.
 """
@@ -6,11 +6,10 @@ Each figure comes from one aggregate query, whatever the number of projects or p
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, case, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
-from app.domain.workflow import OPEN_STATUSES, PAYMENT_DUE_STATUSES, Priority
+from app.domain.workflow import OPEN_STATUSES, PAYMENT_DUE_STATUSES
 from app.extensions import db
 from app.models import AppUser, Payment, PaymentLink, Project
 from app.models.base import utcnow
@@ -29,49 +28,6 @@ def is_overdue(project: Project, today: date) -> bool:
     return (
         project.deadline is not None and project.deadline < today and project.status in OPEN_VALUES
     )
-
-
-def priority_rank() -> ColumnElement[int]:
-    """Rank priorities in SQL as the queue reads them: URGENT first, LOW last."""
-    return case(
-        {priority.value: priority.rank for priority in Priority},
-        value=Project.priority,
-        else_=len(Priority),
-    )
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """One key of an order, which can be applied to its expression or to a copy of it selected
-    in a subquery (the page's rows are ordered again after the walk that picked them)."""
-
-    expression: ColumnElement[Any]
-    descending: bool = False
-    nulls_last: bool = False
-
-    def clause(self, expression: ColumnElement[Any] | None = None) -> UnaryExpression[Any]:
-        """Return ``ORDER BY`` clause for the key, on ``expression`` if given."""
-        target = self.expression if expression is None else expression
-        clause = target.desc() if self.descending else target.asc()
-        return clause.nulls_last() if self.nulls_last else clause
-
-
-def work_queue_order() -> list[SortKey]:
-    """Order the team's queue: URGENT and HIGH first, then the nearest deadline, then the oldest.
-
-    URGENT and HIGH each form a band; MEDIUM and LOW share one, ordered by deadline alone. The
-    band is stored (``Project.queue_band``) and the index ``ix_project_work_queue`` holds these
-    columns in this order, so a page of the queue is read from the index instead of sorting
-    every project.
-    """
-    return [
-        SortKey(Project.queue_band),
-        # Projects without a deadline come after those with one, on both databases (PostgreSQL's
-        # ascending index already keeps them last, so it still serves the order).
-        SortKey(Project.deadline, nulls_last=True),
-        SortKey(Project.created_at),
-        SortKey(Project.id),
-    ]
 
 
 def overdue_projects(today: date, limit: int = 20) -> list[Project]:

@@ -12,8 +12,8 @@ from app.domain.csv_export import CsvDialect
 from app.domain.errors import Invalid, PermissionDenied
 from app.extensions import db
 from app.models import AccountingExport, JournalExportLine, Project
+from app.queries.project_search import ProjectSearch
 from app.services.export import journal_csv, parse_period, projects_csv
-from app.services.project_search import ProjectSearch
 from app.tenancy import set_tenant
 from tests.factories import CommentFactory, FileFactory, ProjectFactory, paid
 
@@ -162,13 +162,13 @@ def test_an_organisation_user_exports_their_own_projects_without_internal_counts
 
 
 def test_the_team_exports_every_organisation_narrowed_as_the_list_is(cast, portfolio):
-    criteria = ProjectSearch(status="paid", arguments={"status": "paid"})
+    criteria = ProjectSearch(group="paid", arguments={"status": "paid"})
 
     download = projects_csv(
         cast.team,
         CsvDialect.EXCEL_FR,
         criteria.arguments,
-        lambda statement: criteria.narrow(statement).order_by(*criteria.order()),
+        criteria.ordered,
     )
     lines = rows_of(download, CsvDialect.EXCEL_FR)
 

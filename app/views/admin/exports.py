@@ -4,15 +4,20 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import current_app, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.urltools import get_order_args
 from flask_babel import gettext
-from sqlalchemy import Select
 
 from app.domain.csv_export import CsvDialect, parse_dialect
 from app.domain.errors import N_, DomainError, PermissionDenied
 from app.domain.policy import Viewer
+from app.queries.search_arguments import (
+    ORDER_ARGUMENT,
+    PAGE_ARGUMENT,
+    PAGE_SIZE_ARGUMENT,
+    PagingError,
+    team_search,
+)
 from app.security import current_viewer
 from app.services.export import (
     booked_line_counts,
@@ -21,8 +26,6 @@ from app.services.export import (
     projects_csv,
     recent_exports,
 )
-from app.views.admin.project import WORK_QUEUE, ProjectAdminView, list_order
-from app.views.admin.project_filters import project_list_filters
 from app.views.errors import flash_error
 from app.views.exports import csv_response
 
@@ -33,11 +36,6 @@ def _staff() -> Viewer:
     if viewer is None:
         raise PermissionDenied(N_("You cannot export projects."))
     return viewer
-
-
-def _project_list() -> ProjectAdminView:
-    """The registered project list, whose filters the export reads the URL with."""
-    return next(v for v in current_app.appbuilder.baseviews if isinstance(v, ProjectAdminView))
 
 
 class ExportAdminView(BaseView):
@@ -91,22 +89,22 @@ class ExportAdminView(BaseView):
     @has_access
     def projects(self) -> Any:
         """Download the project list with the filters and order the list's URL carries."""
-        listing = _project_list()
+        # The export takes every project the list's search finds, whatever page it shows.
+        args = request.args.copy()
+        for name in (PAGE_ARGUMENT, PAGE_SIZE_ARGUMENT):
+            args.pop(name, None)
         try:
             viewer = _staff()
             dialect = parse_dialect(request.args.get("dialect"))
-            filters = project_list_filters(listing._filters.get_search_filters(), request.args)
+            try:
+                search = team_search(args)
+            except PagingError:
+                # An order the list does not have: the export keeps the work queue's.
+                args.pop(ORDER_ARGUMENT, None)
+                search = team_search(args)
         except DomainError as error:
             flash_error(error)
             return redirect(url_for("ProjectAdminView.list"))
-        column, direction = get_order_args().get(ProjectAdminView.__name__, (WORK_QUEUE, "asc"))
-        if column not in (WORK_QUEUE, *listing.order_columns):
-            column, direction = WORK_QUEUE, "asc"
-
-        def narrow(statement: Select) -> Select:
-            keys = list_order(column, direction)
-            return filters.apply_all(statement).order_by(*(key.clause() for key in keys))
-
         arguments = {k: v for k, v in request.args.items() if k != "dialect"}
-        download = projects_csv(viewer, dialect, arguments, narrow, translate=gettext)
+        download = projects_csv(viewer, dialect, arguments, search.ordered, translate=gettext)
         return csv_response(download)

@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 
 from app.domain.errors import DomainError, NotFound
 from app.models import EmailMessage, Invoice, Payment, RequestedService
+from app.queries.project_search import MAX_PAGE_SIZE
 from app.services.notification import resend_email
-from app.views.admin.project import MAX_PAGE_SIZE
 from app.views.errors import flash_error
 
 

@@ -5,8 +5,8 @@ from flask_appbuilder.api import BaseApi, expose, permission_name, protect, safe
 from flask_babel import gettext
 
 from app.domain.csv_export import parse_dialect
+from app.queries.search_arguments import request_search
 from app.services.export import journal_csv, parse_period, projects_csv
-from app.services.project_search import read_project_search
 from app.views.api.common import ApiMixin, answers_refusals
 from app.views.exports import csv_response
 
@@ -131,12 +131,12 @@ class ExportSharedApi(ApiMixin, BaseApi):
         """
         viewer = self.caller()
         dialect = parse_dialect(request.args.get("dialect"))
-        criteria = read_project_search(request.args)
+        criteria = request_search(request.args)
         download = projects_csv(
             viewer,
             dialect,
             criteria.arguments,
-            lambda statement: criteria.narrow(statement).order_by(*criteria.order()),
+            criteria.ordered,
             translate=gettext,
         )
         return csv_response(download)

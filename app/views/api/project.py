@@ -16,7 +16,6 @@ from flask_appbuilder.api import (
     safe,
 )
 from flask_appbuilder.api import rison as rison_args
-from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext
 
@@ -24,7 +23,8 @@ from app.domain.errors import N_, Invalid
 from app.domain.policy import Viewer
 from app.extensions import db
 from app.models import Project
-from app.services.backoffice import priority_rank
+from app.queries.project_list import page_projects
+from app.queries.search_arguments import PagingError, api_search
 from app.services.common import load_project
 from app.services.dashboard import row_counts
 from app.services.project import ProjectInput, create_project, delete_project, update_project
@@ -39,6 +39,7 @@ from app.views.api.schemas import (
     ProjectUpdateSchema,
     StatusChangeSchema,
 )
+from app.views.errors import message_of
 
 PROJECT_FIELDS = [
     "client_name",
@@ -54,19 +55,6 @@ TEXT_FILTER_COLUMNS = frozenset(
 )
 # Deep pages cost the database a scan each; nobody reads past this.
 MAX_PAGE = 100_000
-
-
-class ProjectApiInterface(SQLAInterface):
-    """Sort priorities by urgency rather than by their codes."""
-
-    def apply_order_by(
-        self, query: Any, order_column: str, order_direction: str, **kwargs: Any
-    ) -> Any:
-        if order_column == "priority":
-            rank = priority_rank()
-            ordered = rank.asc() if order_direction == "desc" else rank.desc()
-            return query.order_by(ordered, Project.id.asc())
-        return super().apply_order_by(query, order_column, order_direction, **kwargs)
 
 
 def project_json(viewer: Viewer, project: Project) -> dict[str, Any]:
@@ -90,7 +78,7 @@ class ProjectSharedApi(ApiMixin, ModelRestApi):
     """Projects for organisation users (their own) and the team (every organisation's)."""
 
     resource_name = "project"
-    datamodel = ProjectApiInterface(Project)
+    datamodel = SQLAInterface(Project)
     include_route_methods = {"get_list", "get", "info", "post", "put", "delete", "status"}
     openapi_spec_tag = "Projects"
     openapi_spec_component_schemas = (
@@ -219,17 +207,16 @@ class ProjectSharedApi(ApiMixin, ModelRestApi):
         if problem:
             return self.response_400(message=problem)
         try:
-            filters = self._handle_filters_args(args)
-            order_column, order_direction = self._handle_order_args(args)
-        except FABException as error:
+            search = api_search(args)
+        except PagingError as error:
             return self.response_400(message=str(error))
-        page_index, page_size = self._handle_page_args(args)
-        count, projects = self.datamodel.query(
-            filters, order_column, order_direction, page=page_index, page_size=page_size
-        )
+        except Invalid as error:
+            return self.response_400(message=message_of(error))
+        # The tenant scope keeps an organisation's user to their own projects.
+        count, projects = page_projects(search)
         return self.response(
             200,
-            count=count,
+            count=count.value,
             ids=[project.id for project in projects],
             result=projects_json(viewer, projects),
         )

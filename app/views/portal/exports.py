@@ -5,7 +5,6 @@ from typing import Any
 from flask import redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
-from sqlalchemy import Select
 
 from app.domain.csv_export import parse_dialect
 from app.domain.errors import DomainError
@@ -28,16 +27,12 @@ class ExportPortalView(BaseView):
         """Stream the list's projects as CSV, in the chosen dialect."""
         viewer = portal_viewer()
         criteria = list_search(request.args)
-
-        def narrow(statement: Select) -> Select:
-            return criteria.narrow(statement).order_by(*criteria.order())
-
         try:
             download = projects_csv(
                 viewer,
                 parse_dialect(request.args.get("dialect")),
                 criteria.arguments,
-                narrow,
+                criteria.ordered,
                 translate=gettext,
             )
         except DomainError as error:
