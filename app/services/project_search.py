@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, or_
 from app.domain.errors import N_, Invalid
 from app.domain.workflow import Priority, ProjectStatus
 from app.models import Project
-from app.services.dashboard import COUNTER_GROUPS
+from app.queries.dashboard import COUNTER_GROUPS
 
 GROUPS = {key: statuses for key, _, statuses in COUNTER_GROUPS}
 

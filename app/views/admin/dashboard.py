@@ -8,8 +8,8 @@ from flask import url_for
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.domain.workflow import ProjectStatus
+from app.queries.dashboard import team_dashboard
 from app.services.backoffice import MonthRevenue, business_today
-from app.services.dashboard import team_dashboard
 from app.views.admin.project_filters import OVERDUE_GROUP
 
 REVENUE_MONTHS = 12

@@ -28,6 +28,7 @@ from app.domain.workflow import (
 )
 from app.extensions import db
 from app.models import FileKind, Organisation, Project, ProjectEvent, ProjectFile
+from app.queries.dashboard import counter_columns
 from app.security import current_viewer
 from app.services.backoffice import (
     SortKey,
@@ -37,7 +38,6 @@ from app.services.backoffice import (
 )
 from app.services.comment import comments_for
 from app.services.common import load_project
-from app.services.dashboard import counter_columns
 from app.services.payment import MANUAL_METHODS
 from app.services.payment_overview import payment_overview
 from app.services.project import PRICE_FROZEN_STATUSES

@@ -18,9 +18,9 @@ from werkzeug.datastructures import MultiDict
 
 from app.domain.errors import N_, Invalid
 from app.models import Project
+from app.queries.dashboard import COUNTER_GROUPS
 from app.services.backoffice import OPEN_VALUES, business_today
 from app.services.common import BUSINESS_TIMEZONE
-from app.services.dashboard import COUNTER_GROUPS
 from app.services.project_search import text_matches
 
 # The dashboard's links: ?group=<key> lists a counter's statuses, or the overdue projects.

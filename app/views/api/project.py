@@ -24,9 +24,9 @@ from app.domain.errors import N_, Invalid
 from app.domain.policy import Viewer
 from app.extensions import db
 from app.models import Project
+from app.queries.dashboard import row_counts
 from app.services.backoffice import priority_rank
 from app.services.common import load_project
-from app.services.dashboard import row_counts
 from app.services.project import ProjectInput, create_project, delete_project, update_project
 from app.services.workflow import change_status
 from app.views.api.common import ApiMixin, answers_refusals, json_body

@@ -10,8 +10,8 @@ from sqlalchemy.orm import lazyload
 from app.domain.errors import Invalid
 from app.extensions import db
 from app.models import Project
-from app.services.dashboard import COUNTER_GROUPS as COUNTER_GROUPS  # the list's template's
-from app.services.dashboard import RowCounts, row_counts
+from app.queries.dashboard import COUNTER_GROUPS as COUNTER_GROUPS  # the list's template's
+from app.queries.dashboard import RowCounts, row_counts
 from app.services.project_search import ProjectSearch, read_project_search
 
 DEFAULT_PAGE_SIZE = 25
