@@ -1,6 +1,5 @@
 """The team's projects of every organisation: a list and a detail page, both read-only."""
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -26,9 +25,15 @@ from app.domain.workflow import (
     allowed_targets,
     is_editable,
 )
-from app.extensions import db
-from app.models import FileKind, Organisation, Project, ProjectEvent, ProjectFile
+from app.models import Organisation, Project
 from app.queries.dashboard import counter_columns
+from app.queries.project_page import (
+    comments_for,
+    files_of,
+    history_of,
+    payment_overview,
+    project_for,
+)
 from app.security import current_viewer
 from app.services.backoffice import (
     SortKey,
@@ -36,10 +41,7 @@ from app.services.backoffice import (
     priority_rank,
     work_queue_order,
 )
-from app.services.comment import comments_for
-from app.services.common import load_project
 from app.services.payment import MANUAL_METHODS
-from app.services.payment_overview import payment_overview
 from app.services.project import PRICE_FROZEN_STATUSES
 from app.tenancy import staff_read
 from app.views.admin.project_filters import (
@@ -273,14 +275,6 @@ class ProjectListing:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
-    """One line of the timeline: the recorded event and its decoded details."""
-
-    event: ProjectEvent
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class ListAddress:
     """The list's address as the request gave it, to link to variants of it."""
 
@@ -496,11 +490,11 @@ class ProjectAdminView(ModelView):
         if viewer is None:
             abort(403)
         try:
-            project = load_project(db.session, viewer, pk)
+            project = project_for(viewer, pk)
             comments = comments_for(viewer, pk)
         except NotFound:
             abort(404)
-        files = _files_of(project.id)
+        files = files_of(project.id)
         status = project.status_enum
         return self.render_template(
             self.show_template,
@@ -512,10 +506,10 @@ class ProjectAdminView(ModelView):
             prices_editable=status not in PRICE_FROZEN_STATUSES,
             read_only=not is_editable(status),
             today=date.today().isoformat(),
-            project_files=[f for f in files if f.kind == FileKind.PROJECT.value],
-            deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
+            project_files=files.project_files,
+            deliverables=files.deliverables,
             comments=comments,
-            history=_history_of(project.id),
+            history=history_of(project.id),
             payment_info=payment_overview(project),
         )
 
@@ -538,30 +532,3 @@ def team_targets(status: ProjectStatus) -> list[ProjectStatus]:
         for target in allowed_targets(status, Actor.TEAM)
         if not TRANSITIONS[(status, target)].records_payment
     ]
-
-
-def _files_of(project_id: int) -> list[ProjectFile]:
-    statement = (
-        select(ProjectFile)
-        .where(ProjectFile.project_id == project_id)
-        .order_by(ProjectFile.uploaded_at, ProjectFile.id)
-    )
-    return list(db.session.scalars(statement))
-
-
-def _history_of(project_id: int) -> list[HistoryEntry]:
-    statement = (
-        select(ProjectEvent)
-        .where(ProjectEvent.project_id == project_id)
-        .order_by(ProjectEvent.created_at.desc(), ProjectEvent.id.desc())
-    )
-    return [HistoryEntry(event, _details(event.details)) for event in db.session.scalars(statement)]
-
-
-def _details(raw: str | None) -> dict[str, Any]:
-    # Written by the services as a JSON object; anything else is shown without details.
-    try:
-        decoded = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
