@@ -26,10 +26,10 @@ from app.domain.errors import N_, DomainError, Invalid, NotFound
 from app.domain.money import parse_amount
 from app.domain.policy import Viewer
 from app.models import FileKind
+from app.queries.client_page import staff_invoice
 from app.queries.project_page import project_for
 from app.security import current_viewer
 from app.services.checkout import resolve_refused_payment
-from app.services.client_page import staff_invoice
 from app.services.comment import add_comment
 from app.services.file import Upload, add_files, open_file, remove_file
 from app.services.payment import record_manual_payment
