@@ -8,8 +8,8 @@ from sqlalchemy import Result, Row, Select, func, select
 
 from app.extensions import db
 from app.models import Organisation, Project
+from app.queries.dashboard import counter_columns
 from app.queries.project_search import ProjectSearch
-from app.services.dashboard import counter_columns
 from app.tenancy import current_tenant, staff_read
 
 # The count goes only this far past the page shown (and at least to COUNTED_AT_LEAST): enough

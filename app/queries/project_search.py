@@ -15,9 +15,9 @@ from sqlalchemy import ColumnElement, Select, UnaryExpression, case, or_
 from app.domain.errors import N_
 from app.domain.workflow import Priority
 from app.models import Project
+from app.queries.dashboard import COUNTER_GROUPS
 from app.services.backoffice import OPEN_VALUES, business_today
 from app.services.common import BUSINESS_TIMEZONE
-from app.services.dashboard import COUNTER_GROUPS
 
 # The dashboard's groups of statuses, and the overdue projects.
 OVERDUE_GROUP = "overdue"

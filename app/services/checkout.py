@@ -350,20 +350,6 @@ def resolve_refused_payment(viewer: Viewer, project_id: int, session_id: str, no
         local.resolution = note
 
 
-def refused_payments_to_settle() -> list[tuple[CheckoutSession, Project]]:
-    """List the card payments refused here that the team has not settled yet, oldest first."""
-    rows = db.session.execute(
-        select(CheckoutSession, Project)
-        .join(Project, Project.id == CheckoutSession.project_id)
-        .where(
-            CheckoutSession.status == CheckoutStatus.REFUSED.value,
-            CheckoutSession.resolved_at.is_(None),
-        )
-        .order_by(CheckoutSession.closed_at, CheckoutSession.id)
-    ).all()
-    return [(row[0], row[1]) for row in rows]
-
-
 def close_checkout_sessions(project_id: int) -> int:
     """Expire on Stripe the project's open sessions that can no longer be paid here.
 

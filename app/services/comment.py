@@ -1,12 +1,9 @@
 """The project's thread: public comments and internal notes."""
 
-from sqlalchemy import select
-
 from app.domain import policy
 from app.domain.errors import N_, Invalid, PermissionDenied
 from app.domain.notifications import Event
 from app.domain.policy import Viewer
-from app.extensions import db
 from app.models import Comment
 from app.models.base import utcnow
 from app.services.common import actor_name, load_project
@@ -56,15 +53,3 @@ def add_comment(viewer: Viewer, project_id: int, body: str, *, internal: bool = 
                 author_is_staff=viewer.is_staff,
             )
     return comment
-
-
-def comments_for(viewer: Viewer, project_id: int) -> list[Comment]:
-    """Return the thread as the viewer may read it, oldest first; internal notes for staff only.
-
-    :raise NotFound: if the viewer cannot see the project.
-    """
-    project = load_project(db.session, viewer, project_id)
-    statement = select(Comment).where(Comment.project_id == project.id)
-    if not policy.can_see_internal_notes(viewer):
-        statement = statement.where(Comment.is_internal.is_(False))
-    return list(db.session.scalars(statement.order_by(Comment.created_at, Comment.id)))

@@ -1,22 +1,32 @@
-"""The client's secret payment link: issued on completion, valid 7 days, revocable."""
+"""The client's payment link: issued on completion, valid 7 days, revocable, opening downloads."""
 
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import policy
-from app.domain.errors import N_, Invalid, PermissionDenied
+from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.notifications import Event
 from app.domain.payment_access import LinkState, downloads_open_until, link_state
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
 from app.extensions import db
-from app.models import CheckoutSession, CheckoutStatus, EventKind, PaymentLink, Project
+from app.models import (
+    CheckoutSession,
+    CheckoutStatus,
+    DownloadRecord,
+    EventKind,
+    FileKind,
+    PaymentLink,
+    Project,
+    ProjectFile,
+)
 from app.models.base import utcnow
 from app.services.common import load_project, record_event
 from app.services.notification import notify
@@ -29,6 +39,7 @@ EXPIRE_SESSIONS_JOB = "expire_checkout_sessions"
 TOKEN_BYTES = 32
 # A new link makes sense while the client has to pay, and after payment for the downloads.
 LINK_STATUSES = PAYMENT_DUE_STATUSES | {ProjectStatus.PAID}
+LINK_NOT_VALID = N_("This payment link is not valid.")
 
 
 def hash_token(token: str) -> str:
@@ -224,6 +235,47 @@ def open_client_link(token: str, session: Session | None = None) -> ClientLink |
         return None
     state = describe_link(link, project)
     return ClientLink(link, project, state) if state.opens_page else None
+
+
+def open_client_download(
+    token: str, file_id: int, remote_addr: str | None, user_agent: str | None
+) -> tuple[ProjectFile, BinaryIO]:
+    """Open a deliverable for the client of a paid project, and record the download.
+
+    :raise NotFound: for a token that opens no downloads, or a file that is not one of the
+        project's deliverables.
+    """
+    with transaction() as session:
+        opened = open_client_link(token, session)
+        if (
+            opened is None
+            or opened.state is not LinkState.DOWNLOADS
+            or not policy.client_can_download_deliverables(opened.project.status_enum)
+        ):
+            raise NotFound(LINK_NOT_VALID)
+        stored = session.scalars(
+            select(ProjectFile).where(
+                ProjectFile.id == file_id,
+                ProjectFile.project_id == opened.project.id,
+                ProjectFile.kind == FileKind.DELIVERABLE.value,
+            )
+        ).first()
+        if stored is None:
+            raise NotFound(N_("File not found."))
+        stream = current_app.extensions["storage"].open(stored.storage_key)
+        session.add(
+            DownloadRecord(
+                organisation_id=opened.project.organisation_id,
+                project_id=opened.project.id,
+                file_id=stored.id,
+                payment_link_id=opened.link.id,
+                file_name=stored.original_name,
+                remote_addr=(remote_addr or "")[:64] or None,
+                user_agent=(user_agent or "")[:255] or None,
+                downloaded_at=utcnow(),
+            )
+        )
+    return stored, stream
 
 
 def describe_link(link: PaymentLink, project: Project) -> LinkState:

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from app.domain.errors import Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services.comment import add_comment, comments_for
+from app.queries.project_page import comments_for
+from app.services.comment import add_comment
 from tests.factories import ProjectFactory
 
 

@@ -8,9 +8,9 @@ from flask import url_for
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.domain.workflow import ProjectStatus
+from app.queries.dashboard import team_dashboard
 from app.queries.project_search import OVERDUE_GROUP
 from app.services.backoffice import MonthRevenue, business_today
-from app.services.dashboard import team_dashboard
 
 REVENUE_MONTHS = 12
 OVERDUE_SHOWN = 10

@@ -1,6 +1,5 @@
 """The team's projects of every organisation: a list and a detail page, both read-only."""
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +9,6 @@ from urllib.parse import urlencode
 from flask import abort, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import select
 
 from app.domain.errors import Invalid, NotFound
 from app.domain.workflow import (
@@ -21,8 +19,6 @@ from app.domain.workflow import (
     allowed_targets,
     is_editable,
 )
-from app.extensions import db
-from app.models import FileKind, ProjectEvent, ProjectFile
 from app.queries.project_list import (
     COUNTED_AT_LEAST,
     COUNTED_PAGES_AHEAD,
@@ -32,6 +28,13 @@ from app.queries.project_list import (
     project_page,
 )
 from app.queries.project_list import MatchCount as MatchCount  # the count the list writes
+from app.queries.project_page import (
+    comments_for,
+    files_of,
+    history_of,
+    payment_overview,
+    project_for,
+)
 from app.queries.project_search import GROUP_LABELS
 from app.queries.search_arguments import (
     DIRECTION_ARGUMENT,
@@ -47,10 +50,7 @@ from app.queries.search_arguments import (
 )
 from app.security import current_viewer
 from app.services.backoffice import business_today, is_overdue
-from app.services.comment import comments_for
-from app.services.common import load_project
 from app.services.payment import MANUAL_METHODS
-from app.services.payment_overview import payment_overview
 from app.services.project import PRICE_FROZEN_STATUSES
 from app.views.errors import message_of
 from app.views.formatting import PAYMENT_METHOD_LABELS
@@ -84,14 +84,6 @@ FORM_ARGUMENTS = frozenset(
 PAYMENT_METHODS = tuple(
     (method.value, PAYMENT_METHOD_LABELS[method.value]) for method in MANUAL_METHODS
 )
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of the timeline: the recorded event and its decoded details."""
-
-    event: ProjectEvent
-    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -185,11 +177,11 @@ class ProjectAdminView(BaseView):
         if viewer is None:
             abort(403)
         try:
-            project = load_project(db.session, viewer, pk)
+            project = project_for(viewer, pk)
             comments = comments_for(viewer, pk)
         except NotFound:
             abort(404)
-        files = _files_of(project.id)
+        files = files_of(project.id)
         status = project.status_enum
         return self.render_template(
             self.show_template,
@@ -201,10 +193,10 @@ class ProjectAdminView(BaseView):
             prices_editable=status not in PRICE_FROZEN_STATUSES,
             read_only=not is_editable(status),
             today=date.today().isoformat(),
-            project_files=[f for f in files if f.kind == FileKind.PROJECT.value],
-            deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
+            project_files=files.project_files,
+            deliverables=files.deliverables,
             comments=comments,
-            history=_history_of(project.id),
+            history=history_of(project.id),
             payment_info=payment_overview(project),
         )
 
@@ -216,33 +208,6 @@ def team_targets(status: ProjectStatus) -> list[ProjectStatus]:
         for target in allowed_targets(status, Actor.TEAM)
         if not TRANSITIONS[(status, target)].records_payment
     ]
-
-
-def _files_of(project_id: int) -> list[ProjectFile]:
-    statement = (
-        select(ProjectFile)
-        .where(ProjectFile.project_id == project_id)
-        .order_by(ProjectFile.uploaded_at, ProjectFile.id)
-    )
-    return list(db.session.scalars(statement))
-
-
-def _history_of(project_id: int) -> list[HistoryEntry]:
-    statement = (
-        select(ProjectEvent)
-        .where(ProjectEvent.project_id == project_id)
-        .order_by(ProjectEvent.created_at.desc(), ProjectEvent.id.desc())
-    )
-    return [HistoryEntry(event, _details(event.details)) for event in db.session.scalars(statement)]
-
-
-def _details(raw: str | None) -> dict[str, Any]:
-    # Written by the services as a JSON object; anything else is shown without details.
-    try:
-        decoded = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
 
 
 def _carried(name: str, value: str) -> bool:

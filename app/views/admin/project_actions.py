@@ -25,13 +25,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.domain.errors import N_, DomainError, Invalid, NotFound
 from app.domain.money import parse_amount
 from app.domain.policy import Viewer
-from app.extensions import db
 from app.models import FileKind
+from app.queries.client_page import staff_invoice
+from app.queries.project_page import project_for
 from app.security import current_viewer
 from app.services.checkout import resolve_refused_payment
-from app.services.client_page import staff_invoice
 from app.services.comment import add_comment
-from app.services.common import load_project
 from app.services.file import Upload, add_files, open_file, remove_file
 from app.services.payment import record_manual_payment
 from app.services.payment_link import regenerate_payment_link, remind_client
@@ -264,7 +263,7 @@ class ProjectActionsAdminView(BaseView):
     def confirm_delete(self, pk: int) -> Any:
         """Ask to confirm the deletion, saying what goes and what stays."""
         try:
-            found = load_project(db.session, _viewer(), pk)
+            found = project_for(_viewer(), pk)
         except NotFound:
             abort(404)
         return self.render_template("admin/project_delete.html", project=found)

@@ -21,12 +21,11 @@ from flask_babel import gettext, lazy_gettext
 
 from app.domain.errors import N_, Invalid
 from app.domain.policy import Viewer
-from app.extensions import db
 from app.models import Project
+from app.queries.dashboard import row_counts
 from app.queries.project_list import page_projects
+from app.queries.project_page import project_for
 from app.queries.search_arguments import PagingError, api_search
-from app.services.common import load_project
-from app.services.dashboard import row_counts
 from app.services.project import ProjectInput, create_project, delete_project, update_project
 from app.services.workflow import change_status
 from app.views.api.common import ApiMixin, answers_refusals, json_body
@@ -252,7 +251,7 @@ class ProjectSharedApi(ApiMixin, ModelRestApi):
               $ref: '#/components/responses/422'
         """
         viewer = self.caller()
-        project = load_project(db.session, viewer, pk)
+        project = project_for(viewer, pk)
         return self.response(200, id=project.id, result=project_json(viewer, project))
 
     @expose("/", methods=["POST"])
@@ -375,7 +374,7 @@ class ProjectSharedApi(ApiMixin, ModelRestApi):
               $ref: '#/components/responses/422'
         """
         viewer = self.caller()
-        reference = load_project(db.session, viewer, pk).reference
+        reference = project_for(viewer, pk).reference
         # The DELETE itself is the explicit confirmation the screens ask for.
         delete_project(viewer, pk, confirmed=True)
         return self.response(

@@ -8,7 +8,8 @@ from flask_babel import gettext
 
 from app.domain.errors import N_, Invalid
 from app.models import Comment, FileKind, ProjectFile
-from app.services.comment import add_comment, comments_for
+from app.queries.project_page import comments_for
+from app.services.comment import add_comment
 from app.services.file import Upload, add_files, files_for, open_file, remove_file
 from app.views.api.common import ApiMixin, answers_refusals, json_body
 from app.views.api.schemas import (

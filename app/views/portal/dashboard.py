@@ -5,7 +5,7 @@ from typing import Any
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.domain import policy
-from app.services.dashboard import counters
+from app.queries.dashboard import counters
 from app.views.portal.common import portal_viewer
 
 

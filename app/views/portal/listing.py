@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from flask import abort
 
 from app.domain.errors import Invalid
+from app.queries.dashboard import COUNTER_GROUPS as COUNTER_GROUPS  # the list's template's
 from app.queries.project_list import Pager, ProjectPage, project_page
 from app.queries.project_search import ProjectSearch
 from app.queries.search_arguments import PagingError, portal_search
-from app.services.dashboard import COUNTER_GROUPS as COUNTER_GROUPS  # the list's template's
 
 # How many page numbers the pager shows on each side of the current page.
 PAGER_REACH = 5

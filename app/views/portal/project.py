@@ -1,22 +1,24 @@
 """The organisation's projects: list, page, creation, edition and deletion, all through services."""
 
-import json
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
-from sqlalchemy import func, select
 
 from app.domain import policy
 from app.domain.errors import DomainError, NotFound
 from app.domain.workflow import ProjectStatus
-from app.extensions import db
-from app.models import Comment, FileKind, Project, ProjectEvent, ProjectFile, RequestedService
-from app.services.comment import comments_for
-from app.services.common import load_project
+from app.models import Project
+from app.queries.project_page import (
+    comments_for,
+    deletion_loss,
+    files_of,
+    history_of,
+    offered_services,
+    project_for,
+)
 from app.services.project import create_project, delete_project, edit_project
-from app.views.admin.project import HistoryEntry
 from app.views.errors import flash_error
 from app.views.portal.common import portal_viewer, project_changes, project_input, uploads_of
 from app.views.portal.listing import COUNTER_GROUPS, find_projects
@@ -48,23 +50,18 @@ class ProjectPortalView(BaseView):
         viewer = portal_viewer()
         project = _project_or_404(pk)
         comments = comments_for(viewer, pk)
-        files = list(
-            db.session.scalars(
-                select(ProjectFile)
-                .where(ProjectFile.project_id == pk)
-                .order_by(ProjectFile.uploaded_at, ProjectFile.id)
-            )
-        )
+        files = files_of(pk)
         status = project.status_enum
         org = project.organisation_id
+        deliverables_visible = policy.can_read_deliverables(viewer, org, status)
         return self.render_template(
             "portal/project_show.html",
             project=project,
-            project_files=[f for f in files if f.kind == FileKind.PROJECT.value],
-            deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
-            deliverables_visible=policy.can_read_deliverables(viewer, org, status),
+            project_files=files.project_files,
+            deliverables=files.deliverables,
+            deliverables_visible=deliverables_visible,
             comments=comments,
-            history=_history_of(pk, deliverables=policy.can_read_deliverables(viewer, org, status)),
+            history=history_of(pk, deliverables=deliverables_visible),
             can_edit=policy.can_edit_project(viewer, org, status),
             can_change_files=policy.can_add_project_file(viewer, org, status),
             can_comment=policy.can_comment(viewer, org, status),
@@ -110,8 +107,7 @@ class ProjectPortalView(BaseView):
             except DomainError as error:
                 flash_error(error)
                 status = error.http_status
-                db.session.expire_all()
-                project = _project_or_404(pk)
+                project = _project_or_404(pk, fresh=True)
             else:
                 flash(
                     gettext("Project %(reference)s saved.", reference=project.reference), "success"
@@ -139,21 +135,16 @@ class ProjectPortalView(BaseView):
             else:
                 flash(gettext("Project %(reference)s deleted.", reference=reference), "success")
                 return redirect(url_for(".list"))
+        loss = deletion_loss(pk)
         return self.render_template(
             "portal/project_delete.html",
             project=project,
-            file_count=_count(ProjectFile.id, ProjectFile.project_id == pk),
-            comment_count=_count(
-                Comment.id, Comment.project_id == pk, Comment.is_internal.is_(False)
-            ),
+            file_count=loss.files,
+            comment_count=loss.comments,
         )
 
     def _form(self, project: Project | None, values: Any, status: int) -> Any:
-        services = db.session.scalars(
-            select(RequestedService)
-            .where(RequestedService.active.is_(True))
-            .order_by(RequestedService.position, RequestedService.name)
-        ).all()
+        services = offered_services()
         if values is not None:
             chosen = {int(i) for i in values.getlist("service_ids") if str(i).isdigit()}
         else:
@@ -170,34 +161,8 @@ class ProjectPortalView(BaseView):
         )
 
 
-def _project_or_404(pk: int) -> Project:
+def _project_or_404(pk: int, *, fresh: bool = False) -> Project:
     try:
-        return load_project(db.session, portal_viewer(), pk)
+        return project_for(portal_viewer(), pk, fresh=fresh)
     except NotFound:
         abort(404)
-
-
-def _count(column: Any, *criteria: Any) -> int:
-    return db.session.scalar(select(func.count(column)).where(*criteria)) or 0
-
-
-def _history_of(project_id: int, *, deliverables: bool) -> list[HistoryEntry]:
-    statement = (
-        select(ProjectEvent)
-        .where(ProjectEvent.project_id == project_id)
-        .order_by(ProjectEvent.created_at.desc(), ProjectEvent.id.desc())
-    )
-    entries = [HistoryEntry(e, _decoded(e.details)) for e in db.session.scalars(statement)]
-    if deliverables:
-        return entries
-    # Deliverables' names stay with the team until the project is completed.
-    return [e for e in entries if e.details.get("kind") != FileKind.DELIVERABLE.value]
-
-
-def _decoded(raw: str | None) -> dict[str, Any]:
-    # Written by the services as a JSON object; anything else is shown without details.
-    try:
-        decoded = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return decoded if isinstance(decoded, dict) else {}

@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 
 from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
+from app.queries.client_page import client_invoice, client_page
 from app.services.checkout import start_checkout
-from app.services.client_page import client_invoice, client_page, open_client_download
+from app.services.payment_link import open_client_download
 from app.views.downloads import attachment
 from app.views.errors import message_of
 

@@ -13,7 +13,7 @@ from sqlalchemy import ScalarSelect, func, select
 from app.domain.errors import N_
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
-from app.models import CheckoutSession, Comment, Project, ProjectFile
+from app.models import CheckoutSession, CheckoutStatus, Comment, Project, ProjectFile
 from app.services.backoffice import (
     Amount,
     MonthRevenue,
@@ -23,7 +23,6 @@ from app.services.backoffice import (
     overdue_projects,
     revenue_by_month,
 )
-from app.services.checkout import refused_payments_to_settle
 
 S = ProjectStatus
 # SPEC §7: the counters both dashboards show, each a group of statuses, in display order.
@@ -69,6 +68,20 @@ def group_counters(by_status: Mapping[ProjectStatus, int]) -> list[Counter]:
         Counter(key, label, statuses, sum(by_status[s] for s in statuses))
         for key, label, statuses in COUNTER_GROUPS
     ]
+
+
+def refused_payments_to_settle() -> list[tuple[CheckoutSession, Project]]:
+    """List the card payments refused here that the team has not settled yet, oldest first."""
+    rows = db.session.execute(
+        select(CheckoutSession, Project)
+        .join(Project, Project.id == CheckoutSession.project_id)
+        .where(
+            CheckoutSession.status == CheckoutStatus.REFUSED.value,
+            CheckoutSession.resolved_at.is_(None),
+        )
+        .order_by(CheckoutSession.closed_at, CheckoutSession.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.domain import policy
@@ -13,15 +11,11 @@ from app.domain.payment_access import LinkState, downloads_open_until
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
-from app.models import DownloadRecord, FileKind, Invoice, Payment, ProjectFile
-from app.models.base import utcnow
+from app.models import FileKind, Invoice, Payment, ProjectFile
 from app.services.common import load_project
-from app.services.payment_link import ClientLink, open_client_link
+from app.services.payment_link import LINK_NOT_VALID, ClientLink, open_client_link
 from app.services.settings import get_settings
 from app.services.stripe_gateway import card_payments_enabled
-from app.uow import transaction
-
-LINK_NOT_VALID = N_("This payment link is not valid.")
 
 
 @dataclass(frozen=True)
@@ -80,47 +74,6 @@ def client_page(token: str) -> ClientPage:
         invoice=_invoice_of(project.id) if downloads else None,
         downloads_until=until,
     )
-
-
-def open_client_download(
-    token: str, file_id: int, remote_addr: str | None, user_agent: str | None
-) -> tuple[ProjectFile, BinaryIO]:
-    """Open a deliverable for the client of a paid project, and record the download.
-
-    :raise NotFound: for a token that opens no downloads, or a file that is not one of the
-        project's deliverables.
-    """
-    with transaction() as session:
-        opened = open_client_link(token, session)
-        if (
-            opened is None
-            or opened.state is not LinkState.DOWNLOADS
-            or not policy.client_can_download_deliverables(opened.project.status_enum)
-        ):
-            raise NotFound(LINK_NOT_VALID)
-        stored = session.scalars(
-            select(ProjectFile).where(
-                ProjectFile.id == file_id,
-                ProjectFile.project_id == opened.project.id,
-                ProjectFile.kind == FileKind.DELIVERABLE.value,
-            )
-        ).first()
-        if stored is None:
-            raise NotFound(N_("File not found."))
-        stream = current_app.extensions["storage"].open(stored.storage_key)
-        session.add(
-            DownloadRecord(
-                organisation_id=opened.project.organisation_id,
-                project_id=opened.project.id,
-                file_id=stored.id,
-                payment_link_id=opened.link.id,
-                file_name=stored.original_name,
-                remote_addr=(remote_addr or "")[:64] or None,
-                user_agent=(user_agent or "")[:255] or None,
-                downloaded_at=utcnow(),
-            )
-        )
-    return stored, stream
 
 
 def client_invoice(token: str) -> Invoice:
