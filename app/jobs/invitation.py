@@ -1,15 +1,17 @@
 """Send an invitation email: the link with which a new member chooses their password."""
 
 import logging
+from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs.email import EmailNotSent, dedupe_key, deliver, render_email, settle_token
-from app.models import AppUser, EmailMessage, MemberInvitation
-from app.uow import transaction
+from app.jobs.email import EmailNotSent
+from app.mail.render import render_email
+from app.models import AppUser, MemberInvitation
+from app.services.email_log import Draft, deliver, log_emails
+from app.services.payment_link import settle_token
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +37,22 @@ def send_invitation(message_id: str, invitation_id: int, data: dict[str, Any]) -
 
 def _log_email(message_id: str, invitation: MemberInvitation, token: str) -> int:
     user = invitation.user
-    key = dedupe_key(message_id, user.email)
-    with transaction() as session:
-        email = session.scalar(select(EmailMessage).where(EmailMessage.dedupe_key == key))
-        if email is None:
-            inviter = session.get(AppUser, invitation.invited_by_id or 0)
-            base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-            rendered = render_email(
-                INVITATION_KIND,
-                user.language,
-                {
-                    "audience": "member",
-                    "inviter": (inviter.full_name or inviter.email) if inviter else "CNC Pulse",
-                    "organisation": user.organisation.name if user.organisation else "",
-                    "email": user.email,
-                    "url": f"{base}/invitation/{token}",
-                    "expires_at": invitation.expires_at,
-                },
-            )
-            email = EmailMessage(
-                dedupe_key=key,
-                outbox_id=message_id,
-                kind=INVITATION_KIND,
-                recipient=user.email,
-                language=user.language,
-                subject=rendered.subject[:300],
-                body_text=rendered.text,
-                body_html=rendered.html,
-            )
-            session.add(email)
-            session.flush()
-        return email.id
+    inviter = db.session.get(AppUser, invitation.invited_by_id or 0)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    render = partial(
+        render_email,
+        INVITATION_KIND,
+        user.language,
+        {
+            "audience": "member",
+            "inviter": (inviter.full_name or inviter.email) if inviter else "CNC Pulse",
+            "organisation": user.organisation.name if user.organisation else "",
+            "email": user.email,
+            "url": f"{base}/invitation/{token}",
+            "expires_at": invitation.expires_at,
+        },
+    )
+    [email_id] = log_emails(
+        message_id, INVITATION_KIND, None, [Draft(user.email, user.language, render)]
+    )
+    return email_id

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -20,13 +21,13 @@ from app.domain.payment_access import RefusalReason, downloads_open_until
 from app.domain.policy import Role
 from app.domain.workflow import DELIVERABLES_VISIBLE_TO_ORG, ProjectStatus
 from app.extensions import db
-from app.jobs.email import EmailNotSent, dedupe_key, deliver, render_email, settle_token
+from app.jobs.email import EmailNotSent
+from app.mail.render import render_email
 from app.models import (
     AppUser,
     CheckoutSession,
     CheckoutStatus,
     Comment,
-    EmailMessage,
     FileKind,
     Invoice,
     NotificationPreference,
@@ -36,8 +37,9 @@ from app.models import (
     ProjectFile,
 )
 from app.models.base import utcnow
+from app.services.email_log import Draft, deliver, log_emails
+from app.services.payment_link import settle_token
 from app.services.settings import get_settings
-from app.uow import transaction
 
 log = logging.getLogger(__name__)
 
@@ -285,45 +287,28 @@ def _log_emails(
     context: dict[str, Any],
     recipients: list[Recipient],
 ) -> list[int]:
-    """Render and log one email per recipient, reusing those a previous attempt logged."""
+    """Log one email per recipient, each rendered for its reader if not logged already."""
     urls = {
         Audience.ORGANISATION: absolute_url(ORGANISATION_PROJECT_PAGE, pk=project.id),
         Audience.TEAM: absolute_url(TEAM_PROJECT_PAGE, pk=project.id),
         Audience.CLIENT: context.get("pay_url"),
     }
-    if not recipients:
-        return []
-    keys = [dedupe_key(message_id, recipient.address) for recipient in recipients]
-    emails: list[EmailMessage] = []
-    with transaction() as session:
-        # What an earlier attempt logged is found in one query; the rest is inserted at once.
-        found = session.scalars(select(EmailMessage).where(EmailMessage.dedupe_key.in_(keys)))
-        logged = {email.dedupe_key: email for email in found}
-        for recipient, key in zip(recipients, keys, strict=True):
-            email = logged.get(key)
-            if email is None:
-                rendered = render_email(
-                    event.value,
-                    recipient.language,
-                    {
-                        **context,
-                        "audience": recipient.audience.value,
-                        "url": urls[recipient.audience],
-                        "transactional": is_transactional(event, recipient.audience),
-                    },
-                )
-                email = EmailMessage(
-                    dedupe_key=key,
-                    outbox_id=message_id,
-                    kind=event.value,
-                    project_id=project.id,
-                    recipient=recipient.address,
-                    language=recipient.language,
-                    subject=rendered.subject[:300],
-                    body_text=rendered.text,
-                    body_html=rendered.html,
-                )
-                session.add(email)
-            emails.append(email)
-        session.flush()
-        return [email.id for email in emails]
+    drafts = [
+        Draft(
+            recipient.address,
+            recipient.language,
+            partial(
+                render_email,
+                event.value,
+                recipient.language,
+                {
+                    **context,
+                    "audience": recipient.audience.value,
+                    "url": urls[recipient.audience],
+                    "transactional": is_transactional(event, recipient.audience),
+                },
+            ),
+        )
+        for recipient in recipients
+    ]
+    return log_emails(message_id, event.value, project.id, drafts)

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from app.jobs.email import resend_email
+from app.jobs.email import send_logged_email
 from app.jobs.invitation import send_invitation
 from app.jobs.notify import send_notification
 from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
@@ -11,7 +11,8 @@ from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
 # Each handler takes the outbox message id and its decoded payload as keyword arguments.
 HANDLERS: dict[str, Callable[..., Any]] = {
     "send_notification": send_notification,
-    "resend_email": resend_email,
+    # The name outbox rows already stored carry: it stays, whatever the function is called.
+    "resend_email": send_logged_email,
     "send_invitation": send_invitation,
     "process_stripe_event": process_stripe_event,
     "expire_checkout_sessions": expire_checkout_sessions,

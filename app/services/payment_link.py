@@ -1,10 +1,11 @@
 """The client's payment link: issued on completion, valid 7 days, revocable, opening downloads."""
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import exists, select, update
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
-from app.domain.notifications import Event
+from app.domain.notifications import SCRUBBED_TOKEN, Event
 from app.domain.payment_access import LinkState, downloads_open_until, link_state
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
@@ -21,8 +22,11 @@ from app.models import (
     CheckoutSession,
     CheckoutStatus,
     DownloadRecord,
+    EmailMessage,
+    EmailStatus,
     EventKind,
     FileKind,
+    OutboxMessage,
     PaymentLink,
     Project,
     ProjectFile,
@@ -309,3 +313,37 @@ def mark_payment_link_sent(link_id: int) -> None:
             link.sent_at = utcnow()
         if link.revoked_at is None and project.status_enum is ProjectStatus.COMPLETED:
             system_transition(session, project, ProjectStatus.AWAITING_PAYMENT, "CNC Pulse")
+
+
+def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
+    """Once every email carrying the raw token of a message is sent, record it and forget the token.
+
+    The token then lives only in its recipient's mailbox: it is wiped from the outbox payload
+    and from the logged copies. A payment-link email also marks the link sent, which moves a
+    COMPLETED project to AWAITING_PAYMENT.
+
+    :param data: the payload's data as the job read it, when the caller has it: without a
+        token there, the message has none to settle and is not read again.
+    """
+    if data is not None and not data.get("token"):
+        return
+    message = db.session.get(OutboxMessage, message_id)
+    payload = json.loads(message.payload) if message is not None else {}
+    data = payload.get("data") or {}
+    token = data.get("token")
+    if not token or token == SCRUBBED_TOKEN:
+        return
+    emails = db.session.scalars(select(EmailMessage).where(EmailMessage.outbox_id == message_id))
+    carrying = {email.id: email.status for email in emails if token in email.body_text}
+    if any(status != EmailStatus.SENT.value for status in carrying.values()):
+        return
+    if carrying and payload.get("event") == Event.PAYMENT_LINK_ISSUED.value and data.get("link_id"):
+        db.session.rollback()
+        mark_payment_link_sent(data["link_id"])
+    with transaction() as session:
+        for email_id in carrying:
+            email = session.get(EmailMessage, email_id)
+            email.body_text = email.body_text.replace(token, SCRUBBED_TOKEN)
+            email.body_html = email.body_html.replace(token, SCRUBBED_TOKEN)
+        data["token"] = SCRUBBED_TOKEN
+        session.get(OutboxMessage, message_id).payload = json.dumps(payload, sort_keys=True)

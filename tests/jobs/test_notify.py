@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.domain.notifications import Event
 from app.domain.policy import Role
 from app.extensions import db
-from app.jobs.email import NO_MAIL_SERVER, EmailNotSent
+from app.jobs.email import EmailNotSent
 from app.jobs.runner import run_outbox_message
 from app.models import (
     EmailMessage,
@@ -21,6 +21,7 @@ from app.models import (
     PaymentLink,
     Project,
 )
+from app.services.email_log import NO_MAIL_SERVER
 from app.services.notification import notify, preferences_for, resend_email, set_preference
 from app.services.payment_link import hash_token
 from app.uow import transaction
@@ -152,6 +153,24 @@ def test_comments_go_to_the_other_side_and_internal_notes_nowhere(smtp_server, m
             is None
         )
     assert db.session.scalars(select(OutboxMessage)).all() != [] and smtp_server.messages == []
+
+
+def test_a_comment_with_a_long_paragraph_reaches_every_recipient_intact(
+    smtp_server, members, project
+):
+    paragraph = "Reprise de l'alésage à Ø 12 H7, tolérance ±0,02 mm, état de surface Ra 0,8. " * 40
+    assert len(paragraph.encode()) > 3000
+    comment = CommentFactory(project_obj=project, author_name="Théo", body=paragraph)
+
+    queue(Event.COMMENT_ADDED, project.id, comment_id=comment.id, author_is_staff=True)
+
+    assert sorted(m["To"] for m in smtp_server.messages) == ["lea@dupont.test", "sam@dupont.test"]
+    for message in smtp_server.messages:
+        text = message.get_body(("plain",)).get_content()
+        assert paragraph.strip() in text
+    for address in ("lea@dupont.test", "sam@dupont.test"):
+        [logged] = log_for(address)
+        assert (logged.status, logged.attempts, logged.last_error) == ("SENT", 1, None)
 
 
 def test_a_member_who_switched_a_kind_off_gets_nothing_others_do(smtp_server, members, project):

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from app.domain.dates import format_day
 from app.domain.errors import Invalid, PermissionDenied
 from app.domain.policy import Role
 from app.extensions import db
-from app.jobs.email import format_day
+from app.mail.render import display_zone
 from app.models import (
     AppUser,
     FileKind,
@@ -133,7 +134,7 @@ def test_the_clients_email_says_the_files_are_ready_and_asks_for_no_payment(
     token = token_in(message)
     number = invoice_number(project.id)
     link = db.session.scalars(select(PaymentLink).where(PaymentLink.revoked_at.is_(None))).one()
-    until = format_day(link.expires_at, language)
+    until = format_day(link.expires_at, language, display_zone())
     assert f"/pay/{token}" in text and f"/pay/{token}" in html
     assert number in text and number in html
     if language == "fr":
@@ -203,7 +204,10 @@ def test_the_new_link_opens_the_downloads_and_the_invoice(cast, client, smtp, st
     assert page.status_code == 200
     assert "plan-bride.pdf" in page.text and f"/pay/{token}/invoice" in page.text
     assert "Pay by card" not in page.text
-    assert f"Downloads stay open until {format_day(link.expires_at, 'en')}" in page.text
+    assert (
+        f"Downloads stay open until {format_day(link.expires_at, 'en', display_zone())}"
+        in page.text
+    )
     assert invoice.status_code == 200 and invoice_number(payable.project_id) in invoice.text
     assert download.status_code == 200 and data == DRAWING
 

@@ -93,7 +93,8 @@ def test_production_refuses_a_secret_key_too_short_to_sign_tokens(monkeypatch):
 def test_dates_are_shown_in_the_display_time_zone_of_the_environment(monkeypatch):
     from datetime import UTC, datetime
 
-    from app.jobs.email import format_day
+    from app.domain.dates import format_day
+    from app.mail.render import display_zone
     from app.views.formatting import local_datetime
 
     monkeypatch.setenv("DISPLAY_TIMEZONE", "America/Montreal")
@@ -101,7 +102,7 @@ def test_dates_are_shown_in_the_display_time_zone_of_the_environment(monkeypatch
     late_evening = datetime(2026, 11, 26, 3, 30, tzinfo=UTC)  # 22:30 the day before there
     with app.test_request_context():
         assert local_datetime(late_evening) == "25/11/2026 22:30"
-        assert format_day(late_evening, "fr") == "25/11/2026"
+        assert format_day(late_evening, "fr", display_zone()) == "25/11/2026"
 
 
 def test_a_display_time_zone_that_does_not_exist_stops_start_up(monkeypatch):

@@ -6,7 +6,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 # The layers below the web and the workers, and what they must never reach, at any depth.
-LOWER_LAYERS = ("app.services", "app.queries", "app.domain", "app.models", "app.uow")
+LOWER_LAYERS = (
+    "app.services",
+    "app.queries",
+    "app.domain",
+    "app.models",
+    "app.uow",
+    "app.mail",
+)
 UPPER_LAYERS = ("app.jobs", "app.views")
 
 
