@@ -125,10 +125,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from app import database
+    from app import database, request_scope
     from app.extensions import db
     from app.roles import ROLE_PERMISSIONS
-    from app.views import register_views, request_scope
+    from app.views import register_views
 
     app.config.setdefault("FAB_ROLES", ROLE_PERMISSIONS)
     app.config.setdefault("FAB_CREATE_DB", False)

@@ -24,13 +24,11 @@ from flask_appbuilder.security.views import UserGroupModelView as FabUserGroupMo
 from flask_appbuilder.security.views import ViewMenuModelView as FabViewMenuModelView
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField, validators
 from wtforms.validators import EqualTo
 
 from app.domain.errors import DomainError, NotFound
-from app.extensions import db
-from app.models.organisation import Organisation
+from app.queries.records import organisations
 from app.services.account import UserInput, save_user, set_password
 from app.views.errors import flash_error
 from app.views.formatting import EMPTY, local_datetime
@@ -72,14 +70,10 @@ class UserGroupModelView(WithoutActions, FabUserGroupModelView):
     pass
 
 
-def _organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
-
-
 def _organisation_field() -> QuerySelectField:
     return QuerySelectField(
         lazy_gettext("Organisation"),
-        query_func=_organisations,
+        query_func=organisations,
         get_pk_func=lambda organisation: organisation.id,
         get_label="name",
         allow_blank=True,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Project, ProjectFile
+from app.request_scope import scope_request
 from app.tenancy import NO_ORGANISATION, current_tenant
-from app.views.request_scope import scope_request
 from tests.api.conftest import token_for
 from tests.factories import ProjectFactory
 from tests.security.conftest import World, database_state

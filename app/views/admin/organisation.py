@@ -5,12 +5,12 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
-from sqlalchemy import select
 
 from app.domain.errors import N_, DomainError, Invalid
 from app.domain.workflow import ProjectStatus
-from app.extensions import db
 from app.models import Organisation
+from app.queries.records import organisation as find_organisation
+from app.queries.records import organisations as all_organisations
 from app.services.account import create_organisation, update_organisation
 from app.services.backoffice import members_per_organisation, projects_per_organisation
 from app.views.errors import message_of
@@ -39,7 +39,7 @@ class OrganisationAdminView(BaseView):
     @has_access
     def list(self) -> Any:
         """Show every organisation with its members and projects per status."""
-        organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+        organisations = all_organisations()
         return self.render_template(
             "admin/organisation_list.html",
             organisations=organisations,
@@ -67,7 +67,7 @@ class OrganisationAdminView(BaseView):
     @has_access
     def edit(self, pk: int) -> Any:
         """Show the form, or save the name and limit typed."""
-        organisation = db.session.get(Organisation, pk)
+        organisation = find_organisation(pk)
         if organisation is None:
             abort(404)
         if request.method == "GET":

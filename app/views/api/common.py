@@ -15,9 +15,8 @@ from marshmallow import Schema, ValidationError
 
 from app.domain.errors import N_, DomainError, Invalid, NotFound, PermissionDenied
 from app.domain.policy import Viewer
-from app.extensions import db
+from app.request_scope import scope_to
 from app.security import current_viewer
-from app.tenancy import scope_viewer
 from app.views.errors import message_of
 
 # Ids are 32-bit integers in the database; a larger one names no row.
@@ -56,7 +55,7 @@ class ApiMixin:
         viewer = current_viewer()
         if viewer is None:
             raise PermissionDenied(N_("Your account has no role in CNC Pulse."))
-        scope_viewer(db.session, viewer)
+        scope_to(viewer)
         return viewer
 
     def refused(self, error: DomainError) -> Response:

@@ -11,6 +11,7 @@ from jwt.exceptions import PyJWTError
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from app.domain.policy import Viewer
 from app.extensions import db
 from app.security import current_viewer
 from app.tenancy import NO_ORGANISATION, scope_viewer, set_tenant
@@ -33,6 +34,11 @@ def scope_request() -> None:
     scope_viewer(db.session, viewer)
     if viewer is not None and viewer.is_org_user:
         _keep_signed_in_user(db.session)
+
+
+def scope_to(viewer: Viewer) -> None:
+    """Scope this request's session to what ``viewer`` may see: their organisation, or all."""
+    scope_viewer(db.session, viewer)
 
 
 def _is_static_file() -> bool:
