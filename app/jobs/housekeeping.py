@@ -24,8 +24,8 @@ from app.services.notification import queue_expired_link_notices, queue_payment_
 log = logging.getLogger(__name__)
 
 
-def sweep_outbox(now: float | None = None) -> int:
-    """Give RQ back the jobs of dead workers, then dispatch what never reached a worker.
+def recover_lost_jobs(now: float | None = None) -> int:
+    """Give RQ back the jobs of dead workers, then sweep the outbox for what never reached one.
 
     :param now: the time, in seconds since the epoch, against which RQ's heartbeats are judged.
     :return: how many outbox messages were dispatched again.

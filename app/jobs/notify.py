@@ -9,7 +9,6 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import lazyload
 
-from app.domain.errors import N_
 from app.domain.notifications import (
     SCRUBBED_TOKEN,
     Audience,
@@ -17,6 +16,7 @@ from app.domain.notifications import (
     audiences,
     is_transactional,
 )
+from app.domain.payment import PaymentMethod
 from app.domain.payment_access import RefusalReason, downloads_open_until
 from app.domain.policy import Role
 from app.domain.workflow import DELIVERABLES_VISIBLE_TO_ORG, ProjectStatus
@@ -42,15 +42,6 @@ from app.services.payment_link import settle_token
 from app.services.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-METHOD_LABELS = {
-    "STRIPE": N_("Card (Stripe)"),
-    "TRANSFER": N_("Bank transfer"),
-    "CHEQUE": N_("Cheque"),
-    "CASH": N_("Cash"),
-    "OTHER": N_("Other"),
-}
-
 
 # The pages an email opens, as endpoints, so a link follows its route wherever it moves.
 ORGANISATION_PROJECT_PAGE = "ProjectPortalView.show"
@@ -160,7 +151,7 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
             context.update(
                 amount_cents=payment.amount_cents,
                 currency=payment.currency,
-                method=METHOD_LABELS.get(payment.method, METHOD_LABELS["OTHER"]),
+                method=_method(payment.method).label,
             )
     if event is Event.CARD_PAYMENT_REFUSED:
         refused = session.get(CheckoutSession, data.get("checkout_session_id"))
@@ -184,6 +175,14 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
     ):
         return _with_link(event, project, data, context)
     return context
+
+
+def _method(value: str) -> PaymentMethod:
+    """Return how a payment was made; a way this code no longer knows reads as OTHER."""
+    try:
+        return PaymentMethod(value)
+    except ValueError:
+        return PaymentMethod.OTHER
 
 
 def _with_link(

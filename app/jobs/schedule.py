@@ -34,7 +34,7 @@ MINUTE = 60
 
 # Add an entry here to run another job periodically.
 SCHEDULE: tuple[PeriodicJob, ...] = (
-    PeriodicJob("sweep-outbox", MINUTE, housekeeping.sweep_outbox),
+    PeriodicJob("sweep-outbox", MINUTE, housekeeping.recover_lost_jobs),
     PeriodicJob(
         "remind-expiring-payment-links", 15 * MINUTE, housekeeping.remind_expiring_payment_links
     ),
@@ -43,7 +43,9 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob("clean-job-records", 60 * MINUTE, housekeeping.clean_job_records),
     # A card payment whose webhook never arrived still ends in PAID.
-    PeriodicJob("reconcile-payments", 15 * MINUTE, stripe_jobs.reconcile_payments, "stripe"),
+    PeriodicJob(
+        "reconcile-payments", 15 * MINUTE, stripe_jobs.settle_unreported_payments, "stripe"
+    ),
 )
 
 # An RQ record of a periodic run is of no use once the next run has happened.

@@ -23,16 +23,16 @@ def expire_checkout_sessions(message_id: str, project_id: int) -> None:
     close_checkout_sessions(project_id)
 
 
-def reconcile_payments() -> int:
+def settle_unreported_payments() -> int:
     """Settle every session Stripe says is paid whose event never arrived; the periodic job.
 
-    Runs in its own app context, so RQ's scheduler and `flask cnc reconcile-payments` can
-    both call it. Return how many projects it marked paid.
+    Runs in its own app context, wherever it is called from. Return how many projects it
+    marked paid.
     """
-    from app.services.checkout import reconcile_payments as reconcile
+    from app.services.checkout import reconcile_payments
 
     with job_context():
-        result = reconcile()
+        result = reconcile_payments()
     log.info(
         "Payment reconciliation: %s sessions checked, %s paid, %s not reachable",
         result.checked,

@@ -11,14 +11,6 @@ from app.domain.payment_access import RefusalReason
 from app.models.base import TenantOwned, UTCDateTime, utcnow
 
 
-class PaymentMethod(StrEnum):
-    STRIPE = "STRIPE"
-    TRANSFER = "TRANSFER"
-    CHEQUE = "CHEQUE"
-    CASH = "CASH"
-    OTHER = "OTHER"
-
-
 class PaymentStatus(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"

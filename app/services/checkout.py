@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.domain import policy
 from app.domain.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from app.domain.notifications import Event
+from app.domain.payment import PaymentMethod
 from app.domain.payment_access import RefusalReason
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
@@ -28,7 +29,6 @@ from app.models import (
     CheckoutStatus,
     Payment,
     PaymentLink,
-    PaymentMethod,
     Project,
 )
 from app.models.base import utcnow

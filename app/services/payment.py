@@ -8,10 +8,11 @@ from app.domain import policy
 from app.domain.errors import N_, Invalid, PermissionDenied
 from app.domain.money import split_vat
 from app.domain.notifications import Event
+from app.domain.payment import PaymentMethod
 from app.domain.policy import Viewer
 from app.domain.reference import format_invoice_number
 from app.domain.workflow import Actor, ProjectStatus
-from app.models import Invoice, Payment, PaymentMethod, Project
+from app.models import Invoice, Payment, Project
 from app.models.base import utcnow
 from app.services.common import business_year, load_project, next_number
 from app.services.notification import notify

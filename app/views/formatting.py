@@ -11,14 +11,14 @@ from flask import Flask, current_app
 from flask_babel import format_date, get_locale, get_translations, gettext
 from markupsafe import Markup
 
+from app.domain.dates import format_day, format_moment
 from app.domain.errors import N_
 from app.domain.money import format_amount
+from app.domain.payment import PaymentMethod
 from app.domain.workflow import Priority, ProjectStatus
 from app.models import EventKind
 
 EMPTY = "—"
-
-_DATE_FORMATS = {"fr": "%d/%m/%Y", "en": "%Y-%m-%d"}
 
 EVENT_LABELS = {
     EventKind.CREATED.value: N_("Project created"),
@@ -115,7 +115,7 @@ class ViewerFormat:
         """Return a UTC moment in the display time zone, as the viewer writes it."""
         if moment is None:
             return EMPTY
-        return moment.astimezone(self.zone).strftime(_DATE_FORMATS[self.language] + " %H:%M")
+        return format_moment(moment, self.language, self.zone)
 
     def day(self, day: date | None) -> str:
         """Return a calendar date as the viewer writes it."""
@@ -123,7 +123,7 @@ class ViewerFormat:
             return EMPTY
         if isinstance(day, datetime):
             return self.moment(day)
-        return day.strftime(_DATE_FORMATS[self.language])
+        return format_day(day, self.language, self.zone)
 
 
 def viewer_format() -> ViewerFormat:
@@ -187,14 +187,6 @@ def compact_money(cents: int | None, currency: str = "EUR") -> str:
     )
 
 
-PAYMENT_METHOD_LABELS = {
-    "STRIPE": N_("Card (Stripe)"),
-    "TRANSFER": N_("Bank transfer"),
-    "CHEQUE": N_("Cheque"),
-    "CASH": N_("Cash"),
-    "OTHER": N_("Other"),
-}
-
 _EMAIL_STATUSES = {
     "PENDING": ("pending", N_("Waiting")),
     "SENT": ("paid", N_("Sent")),
@@ -204,8 +196,10 @@ _EMAIL_STATUSES = {
 
 def payment_method_label(value: str) -> str:
     """Return how a payment was made, translated."""
-    label = PAYMENT_METHOD_LABELS.get(value)
-    return gettext(label) if label else value
+    try:
+        return gettext(PaymentMethod(value).label)
+    except ValueError:
+        return value
 
 
 def email_status_badge(value: str) -> Markup:

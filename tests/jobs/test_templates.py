@@ -20,6 +20,7 @@ PYTHON_SOURCES = [
     "domain/notifications.py",
     "services/notification.py",
     "jobs/notify.py",
+    "domain/payment.py",
     "jobs/dispatch.py",
 ]
 

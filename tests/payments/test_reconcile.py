@@ -74,7 +74,7 @@ def test_the_command_reconciles_and_says_what_it_did(cast, client, app, stripe_s
 
 
 def test_the_periodic_job_reconciles_in_its_own_context(cast, client, stripe_standin):
-    from app.jobs.stripe import reconcile_payments as periodic_job
+    from app.jobs.stripe import settle_unreported_payments as periodic_job
 
     payable = payable_project(cast)
     stripe_standin.pay(open_checkout(client, payable))

@@ -53,7 +53,6 @@ from app.services.backoffice import business_today, is_overdue
 from app.services.payment import MANUAL_METHODS
 from app.services.project import PRICE_FROZEN_STATUSES
 from app.views.errors import message_of
-from app.views.formatting import PAYMENT_METHOD_LABELS
 
 # The page sizes the list offers; any size from 1 to 100 is read from the URL.
 PAGE_SIZES = (25, 50, 100)
@@ -81,9 +80,7 @@ FORM_ARGUMENTS = frozenset(
     {TEXT_ARGUMENT, STATUS_ARGUMENT, PRIORITY_ARGUMENT, ORGANISATION_ARGUMENT, *RANGE_ARGUMENTS}
 )
 # The ways the team records money received by hand (Stripe payments record themselves).
-PAYMENT_METHODS = tuple(
-    (method.value, PAYMENT_METHOD_LABELS[method.value]) for method in MANUAL_METHODS
-)
+PAYMENT_METHODS = tuple((method.value, method.label) for method in MANUAL_METHODS)
 
 
 @dataclass(frozen=True)
