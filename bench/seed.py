@@ -213,7 +213,7 @@ STEPS: tuple[tuple[str, str], ...] = (
         CREATE TEMPORARY TABLE bench_project ON COMMIT DROP AS
         SELECT n,
                CASE WHEN n % (:projects / :big) = 0 THEN 1
-                    ELSE 2 + (n * 7919) % (:organisations - 1) END AS org_n,
+                    ELSE 2 + (n::bigint * 7919) % (:organisations - 1) END AS org_n,
                now() AT TIME ZONE 'UTC' - interval '730 days'
                    + (n::float / :projects) * interval '729 days'
                    + random() * interval '8 hours' AS created_at,
