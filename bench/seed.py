@@ -228,9 +228,9 @@ STEPS: tuple[tuple[str, str], ...] = (
                              title, description, deadline, status, priority, queue_band,
                              estimated_price_cents, final_price_cents, currency, created_at,
                              created_by_id, updated_at, completed_at, paid_at, organisation_id)
-        SELECT 'CNC-' || extract(year FROM b.created_at)::int || '-' || lpad(
-                   (row_number() OVER (PARTITION BY extract(year FROM b.created_at)
-                                       ORDER BY b.n))::text, 5, '0'),
+        -- Five digits, more past 99999, as app.domain.reference writes them.
+        SELECT 'CNC-' || extract(year FROM b.created_at)::int || '-'
+                   || lpad(b.number, greatest(5, length(b.number)), '0'),
                (ARRAY['Jean', 'Marie', 'Pierre', 'Anne', 'Paul', 'Julie', 'Marc', 'Alice'])
                    [1 + b.n % 8] || ' ' ||
                (ARRAY['Client', 'Garnier', 'Faure', 'André', 'Mercier', 'Blanc', 'Guérin'])
@@ -258,7 +258,9 @@ STEPS: tuple[tuple[str, str], ...] = (
                     THEN b.created_at + interval '12 days' END,
                CASE WHEN s.status = 'PAID' THEN b.created_at + interval '15 days' END,
                o.id
-        FROM bench_project b
+        FROM (SELECT *, (row_number() OVER (PARTITION BY extract(year FROM created_at)
+                                            ORDER BY n))::text AS number
+              FROM bench_project) b
         JOIN bench_org o ON o.n = b.org_n
         LEFT JOIN ab_user u ON u.email = CASE WHEN b.n % 2 = 0 THEN 'admin.' ELSE 'membre2.' END
                                       || lpad(b.org_n::text, 3, '0') || '@banc.test'
@@ -398,7 +400,10 @@ STEPS: tuple[tuple[str, str], ...] = (
                              project_reference, project_title, organisation_name, client_name,
                              client_email, seller_name, seller_address, vat_rate_basis_points,
                              amount_excl_cents, vat_cents, amount_incl_cents, currency, issued_at)
-        SELECT organisation_id, 'F-' || year || '-' || lpad(sequence::text, 5, '0'), year,
+        SELECT organisation_id,
+               'F-' || year || '-'
+                   || lpad(sequence::text, greatest(5, length(sequence::text)), '0'),
+               year,
                sequence, id, project_id, project_reference, project_title, organisation_name,
                client_name, client_email, 'CNC Pulse', '12 quai Rambaud, 69002 Lyon', 2000,
                amount_cents * 5 / 6, amount_cents - amount_cents * 5 / 6, amount_cents, currency,

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -88,6 +89,7 @@ INITIAL_PRIORITY = Priority.MEDIUM
 OPEN_STATUSES = frozenset(
     {ProjectStatus.PENDING, ProjectStatus.IN_REVIEW, ProjectStatus.IN_PROGRESS}
 )
+OPEN_VALUES = tuple(sorted(status.value for status in OPEN_STATUSES))
 # Delivered, final price known, money not in yet: the "amounts awaiting payment".
 PAYMENT_DUE_STATUSES = frozenset({ProjectStatus.COMPLETED, ProjectStatus.AWAITING_PAYMENT})
 CLOSED_STATUSES = frozenset({ProjectStatus.REJECTED, ProjectStatus.CANCELLED})
@@ -248,3 +250,8 @@ def allowed_targets(source: ProjectStatus, actor: Actor) -> list[ProjectStatus]:
         if (transition := TRANSITIONS.get((source, target))) is not None
         and actor in transition.actors
     ]
+
+
+def is_overdue(deadline: date | None, status: str, today: date) -> bool:
+    """Tell whether the team still owes work on a project past its deadline."""
+    return deadline is not None and deadline < today and status in OPEN_VALUES

@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, case, or_
 
+from app.domain.dates import BUSINESS_TIMEZONE, business_today
 from app.domain.errors import N_
-from app.domain.workflow import Priority
+from app.domain.workflow import OPEN_VALUES, Priority
 from app.models import Project
 from app.queries.dashboard import COUNTER_GROUPS
-from app.services.backoffice import OPEN_VALUES, business_today
-from app.services.common import BUSINESS_TIMEZONE
 
 # The dashboard's groups of statuses, and the overdue projects.
 OVERDUE_GROUP = "overdue"

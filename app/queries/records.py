@@ -1,9 +1,9 @@
 """The team's records: organisations, for their screen and the users' form."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Organisation
+from app.models import AppUser, Organisation, Project
 
 
 def organisations() -> list[Organisation]:
@@ -14,3 +14,24 @@ def organisations() -> list[Organisation]:
 def organisation(organisation_id: int) -> Organisation | None:
     """Return one organisation, or None if there is no such one."""
     return db.session.get(Organisation, organisation_id)
+
+
+def projects_per_organisation() -> dict[int, dict[str, int]]:
+    """Count every organisation's projects per status, in one GROUP BY."""
+    statement = select(Project.organisation_id, Project.status, func.count(Project.id)).group_by(
+        Project.organisation_id, Project.status
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for organisation_id, status, count in db.session.execute(statement):
+        counts.setdefault(organisation_id, {})[status] = count
+    return counts
+
+
+def members_per_organisation() -> dict[int, int]:
+    """Count every organisation's user accounts, in one GROUP BY."""
+    statement = (
+        select(AppUser.organisation_id, func.count(AppUser.id))
+        .where(AppUser.organisation_id.is_not(None))
+        .group_by(AppUser.organisation_id)
+    )
+    return {organisation_id: count for organisation_id, count in db.session.execute(statement)}

@@ -2,19 +2,18 @@
 
 import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.domain.dates import BUSINESS_TIMEZONE
 from app.domain.errors import N_, NotFound
 from app.domain.policy import Viewer, require_project_visible
 from app.models import AppUser, Counter, EventKind, Project, ProjectEvent
 from app.models.base import utcnow
 
 SYSTEM_NAME = "CNC Pulse"
-BUSINESS_TIMEZONE = ZoneInfo("Europe/Paris")
 
 
 def load_project(

@@ -1,6 +1,6 @@
 """Jinja filters that show domain values as the viewer reads them: labels, money, dates, sizes."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_compact_currency
 from flask import Flask, current_app
-from flask_babel import format_date, get_locale, get_translations, gettext
+from flask_babel import format_date, get_locale, gettext
 from markupsafe import Markup
 
 from app.domain.dates import format_day, format_moment
@@ -206,20 +206,6 @@ def email_status_badge(value: str) -> Markup:
     """Return a coloured badge naming an email's delivery state."""
     css, label = _EMAIL_STATUSES.get(value, ("unknown", value))
     return Markup('<span class="cnc-badge cnc-status-{}">{}</span>').format(css, gettext(label))
-
-
-def page_gettext() -> Callable[..., Markup]:
-    """Return Jinja's ``_`` for one page, the viewer's catalog looked up once for all its words.
-
-    Flask-Babel looks the catalog up again at each word, through the request's context; this
-    one answers as Jinja's own does (the translation marked safe, its variables escaped).
-    """
-    catalog = get_translations()
-
-    def translate(string: str, **variables: Any) -> Markup:
-        return Markup(catalog.gettext(string)) % variables  # noqa: S704 - our own catalog
-
-    return translate
 
 
 def register_formatting(app: Flask) -> None:

@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
 from app.models import Payment
-from app.queries.dashboard import counters, row_counts
-from app.services.backoffice import MonthRevenue, revenue_by_month
+from app.queries.dashboard import MonthRevenue, counters, revenue_by_month, row_counts
 from app.tenancy import set_tenant
 from tests.factories import CommentFactory, FileFactory, OrganisationFactory, ProjectFactory
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
+from app.domain.dates import business_today
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import Payment, PaymentLink
-from app.services.backoffice import business_today
 from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
 from tests.views.conftest import login, statements_of
 

@@ -9,6 +9,7 @@ import pytest
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import Project, RequestedService
+from app.queries.project_list import MatchCount
 from app.views.admin import project as project_view
 from tests.factories import (
     CommentFactory,
@@ -577,5 +578,5 @@ def test_the_count_stops_past_the_pages_the_pager_shows(staff_client, monkeypatc
 )
 def test_a_capped_count_reads_in_the_interface_language(app, language, label):
     with app.test_request_context(), flask_babel.force_locale(language):
-        assert project_view.MatchCount(1000, more=True).label() == label
-        assert project_view.MatchCount(999, more=False).label() == "999"
+        assert MatchCount(1000, more=True).label() == label
+        assert MatchCount(999, more=False).label() == "999"

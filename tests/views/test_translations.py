@@ -48,22 +48,3 @@ def test_every_message_in_the_code_is_in_the_french_catalog():
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog("fr") if m.string}
 
     assert sorted(found - translated) == []
-
-
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_a_page_translates_as_jinja_does(app, language):
-    import flask_babel
-
-    from app.views.formatting import page_gettext
-
-    template = app.jinja_env.from_string(
-        '{{ _("Export CSV") }}|{{ _("Showing: %(group)s", group=group) }}'
-    )
-    with app.test_request_context(), flask_babel.force_locale(language):
-        group = "<b>Payé</b>"
-        expected = template.render(group=group)
-        rendered = template.render(group=group, _=page_gettext())
-
-    assert rendered == expected
-    assert "&lt;b&gt;Payé&lt;/b&gt;" in rendered
-    assert ("Exporter en CSV" in rendered) is (language == "fr")

@@ -7,10 +7,10 @@ from typing import Any
 from flask import url_for
 from flask_appbuilder import BaseView, expose, has_access
 
+from app.domain.dates import business_today
 from app.domain.workflow import ProjectStatus
-from app.queries.dashboard import team_dashboard
+from app.queries.dashboard import MonthRevenue, team_dashboard
 from app.queries.project_search import OVERDUE_GROUP
-from app.services.backoffice import MonthRevenue, business_today
 
 REVENUE_MONTHS = 12
 OVERDUE_SHOWN = 10

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from app.domain.csv_export import CsvDialect, parse_dialect
 from app.domain.errors import N_, DomainError, PermissionDenied
 from app.domain.policy import Viewer
+from app.queries.exports import booked_line_counts, recent_exports
 from app.queries.search_arguments import (
     ORDER_ARGUMENT,
     PAGE_ARGUMENT,
@@ -19,13 +20,7 @@ from app.queries.search_arguments import (
     team_search,
 )
 from app.security import current_viewer
-from app.services.export import (
-    booked_line_counts,
-    journal_csv,
-    parse_period,
-    projects_csv,
-    recent_exports,
-)
+from app.services.export import journal_csv, parse_period, projects_csv
 from app.views.errors import flash_error
 from app.views.exports import csv_response
 

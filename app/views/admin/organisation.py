@@ -9,10 +9,13 @@ from flask_babel import gettext
 from app.domain.errors import N_, DomainError, Invalid
 from app.domain.workflow import ProjectStatus
 from app.models import Organisation
+from app.queries.records import (
+    members_per_organisation,
+    projects_per_organisation,
+)
 from app.queries.records import organisation as find_organisation
 from app.queries.records import organisations as all_organisations
 from app.services.account import create_organisation, update_organisation
-from app.services.backoffice import members_per_organisation, projects_per_organisation
 from app.views.errors import message_of
 
 FORM_TEMPLATE = "admin/organisation_form.html"

@@ -10,6 +10,7 @@ from flask import abort, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext, lazy_gettext
 
+from app.domain.dates import business_today
 from app.domain.errors import Invalid, NotFound
 from app.domain.workflow import (
     TRANSITIONS,
@@ -18,6 +19,7 @@ from app.domain.workflow import (
     ProjectStatus,
     allowed_targets,
     is_editable,
+    is_overdue,
 )
 from app.queries.project_list import (
     COUNTED_AT_LEAST,
@@ -27,7 +29,6 @@ from app.queries.project_list import (
     organisation_choices,
     project_page,
 )
-from app.queries.project_list import MatchCount as MatchCount  # the count the list writes
 from app.queries.project_page import (
     comments_for,
     files_of,
@@ -49,7 +50,6 @@ from app.queries.search_arguments import (
     team_search,
 )
 from app.security import current_viewer
-from app.services.backoffice import business_today, is_overdue
 from app.services.payment import MANUAL_METHODS
 from app.services.project import PRICE_FROZEN_STATUSES
 from app.views.errors import message_of
