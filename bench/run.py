@@ -587,20 +587,27 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     hundred = pages["team list, 100 a page"]
     found = [
         _slowest(f"searches at {scale}: p95 server time < 150 ms", searches),
-        _slowest(f"lists, project pages, dashboards at {scale}: p95 server time < 150 ms", others),
         (
             "statements per page independent of page size",
             f"25 a page: {first['statements']}, 100 a page: {hundred['statements']}",
             first["statements"] == hundred["statements"],
         ),
+    ]
+    if results["rows"]["project"] != DEFAULT_PROJECTS:
+        # At other scales only the searches have a target; the other pages are shown as measured.
+        return found
+    found[1:1] = [
+        _slowest(f"lists, project pages, dashboards at {scale}: p95 server time < 150 ms", others),
+    ]
+    found.append(
         (
             "deep pages not slower than 2× the first page (p95)",
             f"team {deep['server_p95_ms']} / {first['server_p95_ms']} ms, portal "
             f"{portal_deep['server_p95_ms']} / {portal_first['server_p95_ms']} ms",
             deep["server_p95_ms"] <= 2 * first["server_p95_ms"]
             and portal_deep["server_p95_ms"] <= 2 * portal_first["server_p95_ms"],
-        ),
-    ]
+        )
+    )
     if "export" not in results:
         return found
     export = results["export"]

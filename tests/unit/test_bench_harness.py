@@ -199,3 +199,15 @@ def test_a_scale_keeps_the_shape_per_project():
     assert million.big_organisation_projects == 5_000
     assert million.organisations == 999  # their names hold three digits
     assert Volume.at_scale(Volume().projects) == Volume()
+
+
+def test_only_the_searches_have_a_target_at_another_scale():
+    million = _results()
+    million["rows"]["project"] = 1_000_000
+    for measured in ("export", "webhook", "email"):
+        del million[measured]
+    targets = [target for target, _, _ in verdicts(million)]
+    assert targets == [
+        "searches at 1,000,000 projects: p95 server time < 150 ms",
+        "statements per page independent of page size",
+    ]
