@@ -12,10 +12,10 @@ from app.queries.dashboard import counter_columns
 from app.queries.project_search import ProjectSearch
 from app.tenancy import current_tenant, staff_read
 
-# The count goes only this far past the page shown (and at least to COUNTED_AT_LEAST): enough
-# for the pager's links, and a count that stays cheap at any volume.
-COUNTED_PAGES_AHEAD = 10
-COUNTED_AT_LEAST = 1000
+# How many page numbers a pager shows on each side of the current page, unless told. The count
+# of matches goes as far as the pager links and no further: a search matching a hundred thousand
+# projects reads a few thousand of them, in the list's order, to say "more than 100".
+PAGER_REACH = 3
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Pager:
     page_size: int
     count: MatchCount
     # How many page numbers are shown on each side of the current page.
-    reach: int = 3
+    reach: int = PAGER_REACH
 
     @property
     def last(self) -> int:
@@ -71,19 +71,14 @@ class Pager:
         return (self.page + 1) * self.page_size < self.count.value
 
 
-def counted_limit(
-    page: int,
-    page_size: int,
-    *,
-    ahead: int = COUNTED_PAGES_AHEAD,
-    at_least: int = COUNTED_AT_LEAST,
-) -> int:
-    """Return how far the count goes for a page: the pages the pager links to ahead, at least."""
-    return max(at_least, (page + 1 + ahead) * page_size)
+def counted_limit(page: int, page_size: int, reach: int = PAGER_REACH) -> int:
+    """Return how far the count goes for a page: to the end of the last page the pager links to
+    ahead (one more match then says there are more)."""
+    return (page + 1 + reach) * page_size
 
 
 def project_page(
-    search: ProjectSearch, *, include_internal: bool, count_limit: int | None = None
+    search: ProjectSearch, *, include_internal: bool, reach: int = PAGER_REACH
 ) -> ProjectPage:
     """Return a page of the list's rows: the project's columns, its organisation's name and its
     counts of files and comments (internal notes too if ``include_internal``).
@@ -91,9 +86,9 @@ def project_page(
     One statement: the ids first, walked in order (for the work queue, from
     ``ix_project_work_queue``), then only the page's rows joined to their columns.
 
-    :param count_limit: how far to count; ``counted_limit`` of the page unless given.
+    :param reach: the pager's, which the count covers (see ``counted_limit``).
     """
-    limit = count_limit or counted_limit(search.page, search.page_size)
+    limit = counted_limit(search.page, search.page_size, reach)
     files, comments = counter_columns(include_internal=include_internal)
     kept = _walk(search, limit)
     keys = search.sort_keys()

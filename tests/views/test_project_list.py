@@ -555,8 +555,7 @@ def test_an_exact_count_is_shown_when_few_projects_match(staff_client):
 
 
 def test_the_count_stops_past_the_pages_the_pager_shows(staff_client, monkeypatch):
-    monkeypatch.setattr(project_view, "COUNTED_AT_LEAST", 4)
-    monkeypatch.setattr(project_view, "COUNTED_PAGES_AHEAD", 1)
+    monkeypatch.setattr(project_view, "PAGER_REACH", 1)
     projects = ProjectFactory.create_batch(7, priority="MEDIUM", deadline=None)
     by_two = {"psize_ProjectAdminView": "2"}
 

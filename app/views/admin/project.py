@@ -22,10 +22,7 @@ from app.domain.workflow import (
     is_overdue,
 )
 from app.queries.project_list import (
-    COUNTED_AT_LEAST,
-    COUNTED_PAGES_AHEAD,
     Pager,
-    counted_limit,
     organisation_choices,
     project_page,
 )
@@ -132,10 +129,7 @@ class ProjectAdminView(BaseView):
         except Invalid as error:
             # The list is not drawn on a filter it cannot read; the form keeps what was typed.
             return self._render_list(filter_error=message_of(error)), 400
-        limit = counted_limit(
-            search.page, search.page_size, ahead=COUNTED_PAGES_AHEAD, at_least=COUNTED_AT_LEAST
-        )
-        page = project_page(search, include_internal=True, count_limit=limit)
+        page = project_page(search, include_internal=True, reach=PAGER_REACH)
         return self._render_list(
             search=search,
             page=page,

@@ -28,7 +28,9 @@ def find_projects(organisation_id: int, args: Mapping[str, str]) -> PortalListin
     """Read the list's arguments and return the matching page; 400 for arguments out of range."""
     search = list_search(args)
     # The tenant scope already hides other organisations; saying it again costs nothing.
-    page = project_page(replace(search, organisation_id=organisation_id), include_internal=False)
+    page = project_page(
+        replace(search, organisation_id=organisation_id), include_internal=False, reach=PAGER_REACH
+    )
     return PortalListing(
         search, page, Pager(search.page, search.page_size, page.count, PAGER_REACH)
     )
