@@ -11,7 +11,12 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import (
+    BS3PasswordFieldWidget,
+    BS3TextFieldWidget,
+    Select2Widget,
+)
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.views import PermissionModelView as FabPermissionModelView
 from flask_appbuilder.security.views import (
     PermissionViewModelView as FabPermissionViewModelView,
@@ -36,6 +41,9 @@ from app.views.formatting import EMPTY, local_datetime
 # FAB's ModelView routes that serve nothing here.
 UNUSED_ROUTES = frozenset({"action", "action_post", "download"})
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+PASSWORD_ADVICE = lazy_gettext(
+    "At least 12 characters, hard to guess: a few unrelated words make a strong password."
+)
 
 
 class WithoutActions:
@@ -158,7 +166,7 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         **_user_fields(),
         "password": PasswordField(
             lazy_gettext("Password"),
-            description=lazy_gettext("At least 10 characters."),
+            description=PASSWORD_ADVICE,
             validators=[validators.DataRequired()],
         ),
         "conf_password": PasswordField(
@@ -273,8 +281,35 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         return True
 
 
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            lazy_gettext("New password"),
+            description=PASSWORD_ADVICE,
+            validators=[validators.DataRequired()],
+            widget=BS3PasswordFieldWidget(),
+        ),
+        PasswordField(
+            lazy_gettext("Confirm the password"),
+            validators=[
+                validators.DataRequired(),
+                EqualTo("password", message=lazy_gettext("The two passwords differ.")),
+            ],
+            widget=BS3PasswordFieldWidget(),
+        ),
+    )
+
+
+class SetPasswordForm(DynamicForm):
+    """A new password, typed twice; the account service judges it."""
+
+    password, conf_password = _new_password_fields()
+
+
 class PasswordFormMixin:
     """Set a password through the account service; a refusal shows the form again."""
+
+    form_title = lazy_gettext("Change the password")
 
     def _set(self, user_id: Any, form: Any) -> Any:
         try:
@@ -298,6 +333,8 @@ class PasswordFormMixin:
 class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
     """Admin sets someone's password: ?pk=<user id>."""
 
+    form = SetPasswordForm
+
     def form_post(self, form: Any) -> Any:
         return self._set(request.args.get("pk"), form) or redirect(
             url_for("UserDBModelView.show", pk=request.args.get("pk"))
@@ -306,6 +343,8 @@ class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
 
 class ResetMyPasswordView(PasswordFormMixin, FabResetMyPasswordView):
     """Every user changes their own password."""
+
+    form = SetPasswordForm
 
     def form_post(self, form: Any) -> Any:
         return self._set(g.user.id, form)
