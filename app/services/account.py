@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain import passwords
 from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import AppUser, MemberStatus, Organisation
-from app.uow import transaction
+from app.models.base import utcnow
+from app.services.notification import EMAIL_QUEUE
+from app.uow import queue_job, transaction
 
+CHANGE_NOTICE_JOB = "send_password_changed"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 320
 
@@ -289,18 +292,33 @@ def save_user(user_id: int | None, data: UserInput, password: str | None = None)
     return user
 
 
-def set_password(user_id: int, password: str) -> None:
-    """Give an account a new password, hashed the way the login checks it.
+def set_password(user_id: int, password: str, current_password: str | None = None) -> None:
+    """Give an account a new password, hashed the way the login checks it, and tell its owner.
 
-    :raise Invalid: for a password the rule refuses, saying why.
+    Whoever set it (the owner, an Admin, a reset link), the owner is emailed a notice once the
+    change commits, saying what to do if it was not them.
+
+    :param current_password: required when users change their own password: it must be the
+        account's present password.
+    :raise Invalid: for a wrong current password, or a new one the rule refuses.
     :raise NotFound: if the user does not exist.
     """
     with transaction() as session:
         user = session.get(AppUser, user_id)
         if user is None:
             raise NotFound(N_("User not found."))
+        if current_password is not None and not check_password_hash(
+            user.password or "", current_password
+        ):
+            raise Invalid(N_("The current password is not right."))
         check_password(password, user.email, user.first_name, user.last_name)
         user.password = hash_password(password)
+        queue_job(
+            session,
+            CHANGE_NOTICE_JOB,
+            {"user_id": user.id, "changed_at": utcnow().isoformat()},
+            queue=EMAIL_QUEUE,
+        )
 
 
 def _checked_roles(names: tuple[str, ...], organisation_id: int | None) -> list[Role]:

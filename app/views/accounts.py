@@ -33,6 +33,7 @@ from wtforms import PasswordField, SelectField, StringField, validators
 from wtforms.validators import EqualTo
 
 from app.domain.errors import DomainError, NotFound
+from app.extensions import limiter
 from app.queries.records import organisations
 from app.services.account import UserInput, save_user, set_password
 from app.views.errors import flash_error
@@ -41,6 +42,8 @@ from app.views.formatting import EMPTY, local_datetime
 # FAB's ModelView routes that serve nothing here.
 UNUSED_ROUTES = frozenset({"action", "action_post", "download"})
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+# Per address: a person changes their password now and then; a guesser needs many tries.
+OWN_CHANGE_LIMIT = "10 per hour"
 PASSWORD_ADVICE = lazy_gettext(
     "At least 12 characters, hard to guess: a few unrelated words make a strong password."
 )
@@ -306,14 +309,25 @@ class SetPasswordForm(DynamicForm):
     password, conf_password = _new_password_fields()
 
 
+class ChangeMyPasswordForm(DynamicForm):
+    """One's present password, then the new one typed twice."""
+
+    current_password = PasswordField(
+        lazy_gettext("Current password"),
+        validators=[validators.DataRequired()],
+        widget=BS3PasswordFieldWidget(),
+    )
+    password, conf_password = _new_password_fields()
+
+
 class PasswordFormMixin:
     """Set a password through the account service; a refusal shows the form again."""
 
     form_title = lazy_gettext("Change the password")
 
-    def _set(self, user_id: Any, form: Any) -> Any:
+    def _set(self, user_id: Any, form: Any, current_password: str | None = None) -> Any:
         try:
-            set_password(int(user_id), form.password.data)
+            set_password(int(user_id), form.password.data, current_password)
         except (TypeError, ValueError, NotFound):
             abort(404)
         except DomainError as error:
@@ -342,9 +356,16 @@ class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
 
 
 class ResetMyPasswordView(PasswordFormMixin, FabResetMyPasswordView):
-    """Every user changes their own password."""
+    """Every user changes their own password, giving the present one first."""
 
-    form = SetPasswordForm
+    form = ChangeMyPasswordForm
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    @limiter.limit(OWN_CHANGE_LIMIT)
+    def this_form_post(self) -> Any:
+        """Check the form; a limit per address slows anyone guessing the present password."""
+        return super().this_form_post()
 
     def form_post(self, form: Any) -> Any:
-        return self._set(g.user.id, form)
+        return self._set(g.user.id, form, form.current_password.data or "")
