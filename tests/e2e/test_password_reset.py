@@ -9,10 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.domain.policy import Role
 from app.extensions import db
+from app.models import EmailMessage, OutboxMessage
 from tests.conftest import clean_database, free_port, make_app
 from tests.e2e.conftest import LiveServer
 from tests.factories import PASSWORD, UserFactory
@@ -98,6 +100,13 @@ def test_a_user_resets_a_forgotten_password_from_the_emailed_link(
     assert message["Subject"] == "Réinitialiser votre mot de passe CNC Pulse"
     text = message.get_body(("plain",)).get_content()
     link = re.search(r"http://127\.0\.0\.1:\d+/reset-password/\S+", text)[0]
+
+    # Sent: the token now lives only in the mailbox, neither in the outbox nor in the email log.
+    token = link.rsplit("/", 1)[1]
+    db.session.rollback()
+    stored = db.session.scalars(select(OutboxMessage.payload)).all()
+    logged = db.session.scalars(select(EmailMessage.body_text)).all()
+    assert stored and logged and token not in " ".join(stored + logged)
 
     page.goto(link)
     assert "claire@atelier.test" in page.inner_text("body")

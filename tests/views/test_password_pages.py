@@ -173,3 +173,16 @@ def test_guessing_the_current_password_is_rate_limited(database_url, storage_dir
             db.engine.dispose()
     assert codes == [422] * 10 + [429]
     assert check_password_hash(password_of(member.id), PASSWORD)
+
+
+def test_the_owner_is_told_when_an_admin_sets_their_password(client, member):
+    login(client, UserFactory(role=Role.ADMIN).email)
+
+    response = client.post(
+        f"/resetpassword/form?pk={member.id}",
+        data={"password": NEW_PASSWORD, "conf_password": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    [notice] = emails("password_changed")
+    assert notice.recipient == "lucas@atelier.test"
