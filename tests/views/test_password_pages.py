@@ -131,6 +131,7 @@ def change(client, current: str, new: str, confirm: str | None = None):
 
 def test_changing_one_s_own_password_needs_the_current_one(client, member):
     login(client, member.email)
+    assert 'href="/resetmypassword/form"' in client.get("/portal/").text
     form = client.get("/resetmypassword/form").text
     assert 'name="current_password"' in form
 
