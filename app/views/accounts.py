@@ -33,6 +33,7 @@ from wtforms import PasswordField, SelectField, StringField, validators
 from wtforms.validators import EqualTo
 
 from app.domain.errors import DomainError, NotFound
+from app.domain.passwords import MAX_LENGTH
 from app.extensions import limiter
 from app.queries.records import organisations
 from app.services.account import UserInput, save_user, set_password
@@ -171,6 +172,7 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
             lazy_gettext("Password"),
             description=PASSWORD_ADVICE,
             validators=[validators.DataRequired()],
+            render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
         ),
         "conf_password": PasswordField(
             lazy_gettext("Confirm the password"),
@@ -291,6 +293,8 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
             description=PASSWORD_ADVICE,
             validators=[validators.DataRequired()],
             widget=BS3PasswordFieldWidget(),
+            # Password managers offer to generate and save a new password.
+            render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
         ),
         PasswordField(
             lazy_gettext("Confirm the password"),
@@ -299,6 +303,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
                 EqualTo("password", message=lazy_gettext("The two passwords differ.")),
             ],
             widget=BS3PasswordFieldWidget(),
+            render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
         ),
     )
 
@@ -316,6 +321,7 @@ class ChangeMyPasswordForm(DynamicForm):
         lazy_gettext("Current password"),
         validators=[validators.DataRequired()],
         widget=BS3PasswordFieldWidget(),
+        render_kw={"autocomplete": "current-password"},
     )
     password, conf_password = _new_password_fields()
 

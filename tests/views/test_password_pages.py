@@ -133,7 +133,8 @@ def test_changing_one_s_own_password_needs_the_current_one(client, member):
     login(client, member.email)
     assert 'href="/resetmypassword/form"' in client.get("/portal/").text
     form = client.get("/resetmypassword/form").text
-    assert 'name="current_password"' in form
+    assert 'autocomplete="current-password"' in form and 'name="current_password"' in form
+    assert form.count('autocomplete="new-password"') == 2
 
     wrong = change(client, "pas-le-bon-mot-de-passe", NEW_PASSWORD)
     assert wrong.status_code == 422
