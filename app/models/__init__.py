@@ -7,6 +7,7 @@ from app.models.history import EventKind, ProjectEvent
 from app.models.invitation import MemberInvitation
 from app.models.organisation import Organisation
 from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
+from app.models.password_reset import PasswordReset
 from app.models.payment import (
     CheckoutSession,
     CheckoutStatus,
@@ -42,6 +43,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "PasswordReset",
     "Payment",
     "PaymentLink",
     "PaymentStatus",

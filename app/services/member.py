@@ -107,12 +107,12 @@ def accept_invitation(token: str, password: str) -> AppUser:
     """Set the invited member's password and open their account; the link then stops working.
 
     :raise NotFound: for an unknown, used or expired token.
-    :raise Invalid: for a password that is too short.
+    :raise Invalid: for a password the rule refuses, saying why.
     """
-    check_password(password)
     with transaction() as session:
         invitation = find_invitation(token)
         user = invitation.user
+        check_password(password, user.email, user.first_name, user.last_name)
         user.password = hash_password(password)
         user.active = True
         user.status = MemberStatus.ACTIVE.value

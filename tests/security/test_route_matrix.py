@@ -300,6 +300,11 @@ MATRIX: list[Entry] = [
     ),
     # The invited member's page is public; a token nobody was sent is not found, for anyone.
     row(r"InvitationView\.accept", "GET,POST", (MISSING,) * 6, data={"password": "x" * 12}),
+    # Whoever forgot their password asks for a link without logging in; the answer, the same for
+    # any address, leads back to the login page. A reset token nobody was sent is not found.
+    row(r"ForgotPasswordView\.forgot", "GET", PUBLIC),
+    row(r"ForgotPasswordView\.ask", "POST", (LOGIN,) * 6, data={"email": "x@example.test"}),
+    row(r"ForgotPasswordView\.reset", "GET,POST", (MISSING,) * 6, data={"password": "x" * 12}),
 ]
 
 
