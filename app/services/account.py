@@ -10,8 +10,10 @@ from werkzeug.security import generate_password_hash
 
 from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.policy import Role
+from app.domain.sessions import SessionEnd
 from app.extensions import db
 from app.models import AppUser, MemberStatus, Organisation
+from app.services.sessions import end_sessions_of
 from app.uow import transaction
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -286,9 +288,11 @@ def save_user(user_id: int | None, data: UserInput, password: str | None = None)
     return user
 
 
-def set_password(user_id: int, password: str) -> None:
-    """Give an account a new password, hashed the way the login checks it.
+def set_password(user_id: int, password: str, *, keep_session: str | None = None) -> None:
+    """Give an account a new password, and end every session and token signed in with the old.
 
+    :param keep_session: the session the user changes their own password from, which stays
+        open; every other one ends (an Admin's reset or a reset link keeps none).
     :raise Invalid: for a password that is too short.
     :raise NotFound: if the user does not exist.
     """
@@ -298,6 +302,7 @@ def set_password(user_id: int, password: str) -> None:
         if user is None:
             raise NotFound(N_("User not found."))
         user.password = hash_password(password)
+        end_sessions_of(session, user_id, keep=keep_session, reason=SessionEnd.PASSWORD_CHANGED)
 
 
 def _checked_roles(names: tuple[str, ...], organisation_id: int | None) -> list[Role]:

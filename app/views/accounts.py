@@ -8,7 +8,7 @@ holds the rules on roles, organisations and emails.
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
@@ -30,6 +30,7 @@ from wtforms.validators import EqualTo
 from app.domain.errors import DomainError, NotFound
 from app.queries.records import organisations
 from app.services.account import UserInput, save_user, set_password
+from app.services.sessions import SESSION_KEY
 from app.views.errors import flash_error
 from app.views.formatting import EMPTY, local_datetime
 
@@ -276,9 +277,9 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
 class PasswordFormMixin:
     """Set a password through the account service; a refusal shows the form again."""
 
-    def _set(self, user_id: Any, form: Any) -> Any:
+    def _set(self, user_id: Any, form: Any, keep_session: str | None = None) -> Any:
         try:
-            set_password(int(user_id), form.password.data)
+            set_password(int(user_id), form.password.data, keep_session=keep_session)
         except (TypeError, ValueError, NotFound):
             abort(404)
         except DomainError as error:
@@ -305,7 +306,7 @@ class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
 
 
 class ResetMyPasswordView(PasswordFormMixin, FabResetMyPasswordView):
-    """Every user changes their own password."""
+    """Every user changes their own password; their other sessions end, this one stays."""
 
     def form_post(self, form: Any) -> Any:
-        return self._set(g.user.id, form)
+        return self._set(g.user.id, form, keep_session=session.get(SESSION_KEY))
