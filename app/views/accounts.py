@@ -134,7 +134,6 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
             {"fields": ["last_login", "login_count", "fail_login_count", "created_on"]},
         ),
     ]
-    user_show_fieldsets = show_fieldsets[:2]
     add_columns = [
         "first_name",
         "last_name",
@@ -211,21 +210,14 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         widgets = self._get_show_widget(pk, item, actions={})
         self.update_redirect()
         return self.render_template(
-            self.show_template, pk=item.id, title=self.show_title, widgets=widgets, own=False
+            self.show_template, pk=item.id, title=self.show_title, widgets=widgets
         )
 
     @expose("/userinfo/")
     @has_access
     def userinfo(self) -> Any:
-        """Show the logged-in user's own account, with links to edit it and change the password."""
-        item = self.datamodel.get(g.user.id, self._base_filters)
-        widgets = self._get_show_widget(
-            g.user.id, item, actions={}, show_fieldsets=self.user_show_fieldsets
-        )
-        self.update_redirect()
-        return self.render_template(
-            self.show_template, pk=g.user.id, title=self.user_info_title, widgets=widgets, own=True
-        )
+        """Send every user to their account page, the one page of their own account."""
+        return redirect(url_for("AccountView.index"))
 
     def _add(self) -> Any:
         get_filter_args(self._filters, disallow_if_not_in_search=False)
