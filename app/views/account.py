@@ -8,6 +8,7 @@ from flask_babel import gettext, ngettext, refresh
 
 from app.domain.errors import DomainError
 from app.domain.notifications import PREFERENCE_LABELS, preference_kinds_for
+from app.domain.policy import Role
 from app.queries.sessions import open_sessions
 from app.security import current_session_id, current_viewer
 from app.services.member import save_own_settings
@@ -28,7 +29,7 @@ class AccountView(BaseView):
         """Show the account, or save the settings its form sends."""
         user = g.user
         staff = self._is_staff()
-        kinds = [kind.value for kind in preference_kinds_for(staff=staff)]
+        kinds = self._kinds(user, staff)
         if request.method == "POST":
             form = request.form
             try:
@@ -67,6 +68,13 @@ class AccountView(BaseView):
     def _is_staff() -> bool:
         viewer = current_viewer()
         return viewer is not None and viewer.is_staff
+
+    @staticmethod
+    def _kinds(user: Any, staff: bool) -> list[str]:
+        """The emails the user may switch off: the team's go to Team accounts, not to Admin's."""
+        if staff and not any(role.name == Role.TEAM.value for role in user.roles):
+            return []
+        return [kind.value for kind in preference_kinds_for(staff=staff)]
 
     def _page(self, staff: bool, kinds: list[str], form: Any = None) -> Any:
         user = g.user
