@@ -532,6 +532,8 @@ WITHOUT_TOKEN = [
     ("admin", "/users/add", {}),
     ("member_a", "/portal/projects/{project}/comments", {"body": "x"}),
     ("member_a", "/portal/projects/{project}/delete", {"confirm": "yes"}),
+    ("member_a", "/account/sessions/end-others", {}),
+    ("team", "/account/", {"first_name": "Sans jeton", "language": "en"}),
 ]
 
 
