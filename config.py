@@ -1,6 +1,7 @@
 """Settings read from the environment, with safe defaults for a developer's machine."""
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -77,6 +78,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "OUTBOX_RETENTION_DAYS": env_int(environ, "OUTBOX_RETENTION_DAYS"),
         "JOB_RECORD_RETENTION_DAYS": env_int(environ, "JOB_RECORD_RETENTION_DAYS"),
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
+        "SESSION_IDLE_MINUTES": env_int(environ, "SESSION_IDLE_MINUTES"),
+        "SESSION_LIFETIME_HOURS": env_int(environ, "SESSION_LIFETIME_HOURS"),
     }
     return {key: value for key, value in values.items() if value is not None}
 
@@ -141,6 +144,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Sessions live on the server (app.services.sessions), for cookies and API tokens alike.
+    # OWASP ASVS 4.0.3 §3.3.2, level 2: sign in again after 30 minutes unused or 12 hours in
+    # all. Each page in use counts, so a day's work is two sign-ins; a screen left open over
+    # lunch is signed out. The cookie's signature and the refresh token expire at the lifetime.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_LIFETIME_HOURS = 12
+    # A session's last use is written at most this often: most requests then only read it.
+    SESSION_TOUCH_SECONDS = 60
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
     RATELIMIT_ENABLED = False
 
     # Environment variables production refuses to start without.

@@ -19,6 +19,7 @@ from app.models.payment import (
     StripeEvent,
 )
 from app.models.project import Counter, Project, RequestedService, project_service
+from app.models.session import UserSession
 from app.models.setting import Setting
 from app.models.user import AppUser, MemberStatus, NotificationPreference
 
@@ -54,5 +55,6 @@ __all__ = [
     "RequestedService",
     "Setting",
     "StripeEvent",
+    "UserSession",
     "project_service",
 ]

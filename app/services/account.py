@@ -11,10 +11,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.domain import passwords
 from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.policy import Role
+from app.domain.sessions import SessionEnd
 from app.extensions import db
 from app.models import AppUser, MemberStatus, Organisation
 from app.models.base import utcnow
 from app.services.notification import EMAIL_QUEUE
+from app.services.sessions import end_sessions_of
 from app.uow import queue_job, transaction
 
 CHANGE_NOTICE_JOB = "send_password_changed"
@@ -292,14 +294,23 @@ def save_user(user_id: int | None, data: UserInput, password: str | None = None)
     return user
 
 
-def set_password(user_id: int, password: str, current_password: str | None = None) -> None:
-    """Give an account a new password, hashed the way the login checks it, and tell its owner.
+def set_password(
+    user_id: int,
+    password: str,
+    current_password: str | None = None,
+    *,
+    keep_session: str | None = None,
+) -> None:
+    """Give an account a new password, hashed the way the login checks it; end every session and
+    token signed in with the old one, and tell the owner.
 
     Whoever set it (the owner, an Admin, a reset link), the owner is emailed a notice once the
     change commits, saying what to do if it was not them.
 
     :param current_password: required when users change their own password: it must be the
         account's present password.
+    :param keep_session: the session the user changes their own password from, which stays
+        open; every other one ends (an Admin's reset or a reset link keeps none).
     :raise Invalid: for a wrong current password, or a new one the rule refuses.
     :raise NotFound: if the user does not exist.
     """
@@ -313,6 +324,7 @@ def set_password(user_id: int, password: str, current_password: str | None = Non
             raise Invalid(N_("The current password is not right."))
         check_password(password, user.email, user.first_name, user.last_name)
         user.password = hash_password(password)
+        end_sessions_of(session, user_id, keep=keep_session, reason=SessionEnd.PASSWORD_CHANGED)
         queue_job(
             session,
             CHANGE_NOTICE_JOB,

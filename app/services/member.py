@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -11,7 +12,7 @@ from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.policy import Role, Viewer
 from app.extensions import db
-from app.models import AppUser, MemberInvitation, MemberStatus
+from app.models import AppUser, MemberInvitation, MemberStatus, NotificationPreference
 from app.models.base import utcnow
 from app.services.account import (
     add_user,
@@ -25,20 +26,49 @@ from app.uow import queue_job, transaction
 
 INVITATION_JOB = "send_invitation"
 INVITATION_VALIDITY = timedelta(days=7)
+# FAB's first_name and last_name columns.
+MAX_NAME_LENGTH = 64
 
 
-def set_language(user_id: int, language: str) -> None:
-    """Choose the language of a user's interface and emails.
+def save_own_settings(
+    user_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    language: str,
+    notify: Collection[str],
+    kinds: Collection[str],
+) -> None:
+    """Save what a user sets on their account page: name, language, the emails they receive.
 
-    :raise Invalid: for a language the application does not offer.
+    :param notify: the kinds of notification switched on; every other one of ``kinds``, the
+        kinds the user's role may switch off, is switched off.
+    :raise Invalid: for an empty first name, a name too long, or an unknown language.
     :raise NotFound: if the user does not exist.
     """
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name:
+        raise Invalid(N_("Enter your first name."))
+    if len(first_name) > MAX_NAME_LENGTH or len(last_name) > MAX_NAME_LENGTH:
+        raise Invalid(N_("A name has at most %(count)s characters."), count=MAX_NAME_LENGTH)
     check_language(language)
     with transaction() as session:
         user = session.get(AppUser, user_id)
         if user is None:
             raise NotFound(N_("User not found."))
-        user.language = language
+        user.first_name, user.last_name, user.language = first_name, last_name, language
+        stored = {
+            preference.kind: preference
+            for preference in session.scalars(
+                select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+            )
+        }
+        for kind in kinds:
+            enabled = kind in notify
+            if kind in stored:
+                stored[kind].enabled = enabled
+            elif not enabled:
+                session.add(NotificationPreference(user_id=user_id, kind=kind, enabled=False))
 
 
 def members_of(viewer: Viewer, organisation_id: int) -> list[AppUser]:

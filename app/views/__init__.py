@@ -6,6 +6,7 @@ from flask_appbuilder import AppBuilder
 
 def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.extensions import csrf
+    from app.views.account import AccountView
     from app.views.admin import register_admin_views
     from app.views.api import register_api
     from app.views.formatting import register_formatting
@@ -28,6 +29,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_api(appbuilder)
     # Public: whoever forgot their password cannot log in.
     appbuilder.add_view_no_menu(ForgotPasswordView)
+    appbuilder.add_view_no_menu(AccountView)
     # Runs before the portal's permission check, which would answer staff 403.
     app.before_request(send_staff_to_back_office)
     register_layout(app, appbuilder)

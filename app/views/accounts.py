@@ -8,7 +8,7 @@ holds the rules on roles, organisations and emails.
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import (
@@ -37,6 +37,7 @@ from app.domain.passwords import MAX_LENGTH
 from app.extensions import limiter
 from app.queries.records import organisations
 from app.services.account import UserInput, save_user, set_password
+from app.services.sessions import SESSION_KEY
 from app.views.errors import flash_error
 from app.views.formatting import EMPTY, local_datetime
 
@@ -145,7 +146,6 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
             {"fields": ["last_login", "login_count", "fail_login_count", "created_on"]},
         ),
     ]
-    user_show_fieldsets = show_fieldsets[:2]
     add_columns = [
         "first_name",
         "last_name",
@@ -223,21 +223,14 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         widgets = self._get_show_widget(pk, item, actions={})
         self.update_redirect()
         return self.render_template(
-            self.show_template, pk=item.id, title=self.show_title, widgets=widgets, own=False
+            self.show_template, pk=item.id, title=self.show_title, widgets=widgets
         )
 
     @expose("/userinfo/")
     @has_access
     def userinfo(self) -> Any:
-        """Show the logged-in user's own account, with links to edit it and change the password."""
-        item = self.datamodel.get(g.user.id, self._base_filters)
-        widgets = self._get_show_widget(
-            g.user.id, item, actions={}, show_fieldsets=self.user_show_fieldsets
-        )
-        self.update_redirect()
-        return self.render_template(
-            self.show_template, pk=g.user.id, title=self.user_info_title, widgets=widgets, own=True
-        )
+        """Send every user to their account page, the one page of their own account."""
+        return redirect(url_for("AccountView.index"))
 
     def _add(self) -> Any:
         get_filter_args(self._filters, disallow_if_not_in_search=False)
@@ -331,9 +324,17 @@ class PasswordFormMixin:
 
     form_title = lazy_gettext("Change the password")
 
-    def _set(self, user_id: Any, form: Any, current_password: str | None = None) -> Any:
+    def _set(
+        self,
+        user_id: Any,
+        form: Any,
+        current_password: str | None = None,
+        keep_session: str | None = None,
+    ) -> Any:
         try:
-            set_password(int(user_id), form.password.data, current_password)
+            set_password(
+                int(user_id), form.password.data, current_password, keep_session=keep_session
+            )
         except (TypeError, ValueError, NotFound):
             abort(404)
         except DomainError as error:
@@ -362,7 +363,8 @@ class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
 
 
 class ResetMyPasswordView(PasswordFormMixin, FabResetMyPasswordView):
-    """Every user changes their own password, giving the present one first."""
+    """Every user changes their own password, giving the present one first; their other
+    sessions end, this one stays."""
 
     form = ChangeMyPasswordForm
 
@@ -374,4 +376,9 @@ class ResetMyPasswordView(PasswordFormMixin, FabResetMyPasswordView):
         return super().this_form_post()
 
     def form_post(self, form: Any) -> Any:
-        return self._set(g.user.id, form, form.current_password.data or "")
+        return self._set(
+            g.user.id,
+            form,
+            form.current_password.data or "",
+            keep_session=session.get(SESSION_KEY),
+        )
