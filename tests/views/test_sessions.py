@@ -196,7 +196,11 @@ def test_changing_ones_password_ends_every_other_session_and_token(app, client, 
         client,
         "POST",
         "/resetmypassword/form",
-        data={"password": NEW_PASSWORD, "conf_password": NEW_PASSWORD},
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "conf_password": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 302
 
