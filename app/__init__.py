@@ -125,7 +125,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from app import database, request_scope
+    from app import database, request_scope, security_headers
     from app.extensions import db
     from app.roles import ROLE_PERMISSIONS
     from app.views import register_views
@@ -136,6 +136,7 @@ def register_security(app: Flask) -> None:
     with app.app_context():
         appbuilder.init_app(app, db.session)
         register_views(app, appbuilder)
+    security_headers.install(app)
     # After FAB's own hook, which loads the user.
     app.before_request(request_scope.scope_request)
     app.teardown_request(request_scope.unscope_request)
