@@ -88,6 +88,9 @@ def _check_time_zone(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    from app.log_redaction import install_redaction
+
+    install_redaction()
     if app.debug or app.testing:
         return
     logging.basicConfig(
