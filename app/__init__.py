@@ -40,7 +40,9 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
         app.config.update(overrides)
     _check_required(app, config_class.REQUIRED_ENVIRONMENT)
     _check_time_zone(app)
+    _check_session_cookie(app)
     _configure_logging(app)
+    _trust_proxies(app)
 
     register_extensions(app)
     register_security(app)
@@ -85,6 +87,28 @@ def _check_time_zone(app: Flask) -> None:
         raise MissingSettingError(
             f"DISPLAY_TIMEZONE {name!r} is not a time zone; use a name such as Europe/Paris."
         ) from None
+
+
+def _check_session_cookie(app: Flask) -> None:
+    # Browsers drop a __Host- cookie that is not Secure, or has a Domain or another path.
+    if app.config["SESSION_COOKIE_NAME"].startswith("__Host-"):
+        if not app.config["SESSION_COOKIE_SECURE"]:
+            app.config["SESSION_COOKIE_NAME"] = "session"
+        else:
+            app.config["SESSION_COOKIE_DOMAIN"] = None
+            app.config["SESSION_COOKIE_PATH"] = "/"
+
+
+def _trust_proxies(app: Flask) -> None:
+    count = app.config["TRUSTED_PROXIES"]
+    if count < 0:
+        raise MissingSettingError(f"CNC_TRUSTED_PROXIES must be 0 or more, not {count}.")
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )
 
 
 def _configure_logging(app: Flask) -> None:
