@@ -16,8 +16,6 @@ from werkzeug.wrappers import Response
 # The pages whose address carries a secret: their address must not travel in a Referer.
 TOKEN_PATH = re.compile(r"^/(?:pay|invitation|reset-password)/")
 HSTS_VALUE = "max-age=31536000; includeSubDomains"
-
-
 _NONCE_KEY = "cnc.csp_nonce"
 
 
@@ -25,7 +23,10 @@ def csp_nonce() -> str:
     """Return this request's script nonce, made on first use (kept in the request's environ)."""
     if not has_request_context():
         return secrets.token_urlsafe(18)
-    return request.environ.setdefault(_NONCE_KEY, secrets.token_urlsafe(18))
+    nonce = request.environ.get(_NONCE_KEY)
+    if nonce is None:
+        nonce = request.environ[_NONCE_KEY] = secrets.token_urlsafe(18)
+    return nonce
 
 
 def content_security_policy(nonce: str) -> str:
