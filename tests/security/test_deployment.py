@@ -7,7 +7,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import create_app
+from app import MissingSettingError, create_app
+from app.domain.errors import Conflict
 from app.extensions import db, limiter
 from app.models import AppUser, Organisation, Project
 from app.services.demo import seed_demo
@@ -81,7 +82,7 @@ def test_seed_demo_refuses_production_and_creates_nothing(production_app):
     assert "published passwords" in result.output
     for model in (AppUser, Organisation, Project):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0
-    with pytest.raises(Exception, match="production"):
+    with pytest.raises(Conflict, match="production"):
         seed_demo()
 
 
@@ -134,5 +135,5 @@ def test_without_trusted_proxies_the_forwarded_address_is_ignored(limited_app):
 
 def test_a_negative_proxy_count_is_refused(monkeypatch):
     monkeypatch.setenv("CNC_TRUSTED_PROXIES", "-1")
-    with pytest.raises(Exception, match="CNC_TRUSTED_PROXIES"):
+    with pytest.raises(MissingSettingError, match="CNC_TRUSTED_PROXIES"):
         create_app("testing")
