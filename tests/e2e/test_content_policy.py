@@ -7,6 +7,7 @@ the walk, and none may be seen. The payment form still reaches Stripe's hosted p
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -85,7 +86,7 @@ def log_in(watched: Watched, url: str, email: str, password: str) -> None:
     assert "/login/" not in page.url
 
 
-def test_back_office_and_portal_pages_break_no_policy(live_server, watched):
+def test_back_office_and_portal_pages_break_no_policy(live_server, watched, tmp_path):
     with live_server.app.app_context():
         assert seed_demo()
     page = watched.page
@@ -112,6 +113,21 @@ def test_back_office_and_portal_pages_break_no_policy(live_server, watched):
     watched.seen()
     for path in ("/portal/", "/portal/members/", "/portal/projects/new", "/portal/account"):
         watched.visit(live_server(path))
+
+    # A new project with a file is sent by script and its answer written into the page.
+    drawing = tmp_path / "plan.pdf"
+    drawing.write_bytes(b"%PDF-1.4 plan")
+    watched.visit(live_server("/portal/projects/new"))
+    page.fill("#client_name", "Lucie Faure")
+    page.fill("#client_email", "lucie@example.test")
+    page.fill("#title", "Bride de serrage")
+    page.fill("#description", "Usinage d'une bride en aluminium 6061.")
+    page.fill("#deadline", (date.today() + timedelta(days=20)).isoformat())
+    page.set_input_files("#files", [drawing])
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/portal/projects/\d+$"))
+    page.locator(".alert", has_text="soumis").wait_for()
+    watched.seen()
 
     assert len(watched.pages_seen) >= 14
     watched.assert_clean()
