@@ -80,12 +80,15 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
         "SESSION_IDLE_MINUTES": env_int(environ, "SESSION_IDLE_MINUTES"),
         "SESSION_LIFETIME_HOURS": env_int(environ, "SESSION_LIFETIME_HOURS"),
+        "TRUSTED_PROXIES": env_int(environ, "CNC_TRUSTED_PROXIES"),
     }
     return {key: value for key, value in values.items() if value is not None}
 
 
 class Config:
     APP_NAME = "CNC Pulse"
+    # development, testing or production: what CNC_ENV chose.
+    ENVIRONMENT = "development"
     # 32 bytes at least: it also signs the API's tokens (HMAC-SHA256, RFC 7518 §3.2).
     SECRET_KEY = "dev-only-secret-key-change-me-please"  # noqa: S105 - production requires its own
     SQLALCHEMY_DATABASE_URI = database_url(None)
@@ -154,6 +157,11 @@ class Config:
     SESSION_TOUCH_SECONDS = 60
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
     RATELIMIT_ENABLED = False
+    # How many reverse proxies in front of the app add X-Forwarded-For (and -Proto, -Host):
+    # their values are believed, so client addresses and rate limits are the clients'.
+    TRUSTED_PROXIES = 0
+    # Strict-Transport-Security: only where the site is served over HTTPS alone.
+    SECURITY_HSTS = False
 
     # Environment variables production refuses to start without.
     REQUIRED_ENVIRONMENT: tuple[str, ...] = ()
@@ -164,6 +172,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    ENVIRONMENT = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SECRET_KEY = "testing-secret-key-of-thirty-two-bytes"  # noqa: S105
@@ -172,7 +181,12 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENVIRONMENT = "production"
     SESSION_COOKIE_SECURE = True
+    # A __Host- cookie is only taken by browsers over HTTPS, for path /, with no Domain: no
+    # subdomain can set or overwrite it (create_app falls back to the plain name if not Secure).
+    SESSION_COOKIE_NAME = "__Host-cnc_session"
+    SECURITY_HSTS = True
     # The public payment pages are rate-limited per address: counted in Redis, shared by every
     # process; should Redis be down, each process counts on its own meanwhile.
     RATELIMIT_ENABLED = True

@@ -6,10 +6,9 @@ account; an unknown, used or expired link gets one page, the same for all.
 
 from typing import Any
 
-from flask import flash, make_response, redirect, request
+from flask import flash, redirect, request
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext
-from werkzeug.wrappers import Response
 
 from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
@@ -20,14 +19,6 @@ from app.views.errors import flash_error
 REQUEST_LIMIT = "5 per minute;20 per hour"
 # Per address: generous for a person, slow for anyone guessing tokens.
 LINK_LIMIT = "30 per minute"
-
-
-def _private(page: str, status: int) -> Response:
-    """Answer ``page``, kept out of caches and the link out of the next site's Referer."""
-    response = make_response(page, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 class ForgotPasswordView(BaseView):
@@ -63,7 +54,9 @@ class ForgotPasswordView(BaseView):
             found = find_password_reset(token)
         except NotFound as error:
             flash_error(error)
-            return _private(self.render_template("shared/reset_password.html", email=None), 404)
+            # Kept out of caches and out of the next site's Referer, as every token page
+            # (app.security_headers).
+            return self.render_template("shared/reset_password.html", email=None), 404
         if request.method == "POST":
             password = request.form.get("password", "")
             if password != request.form.get("confirm", ""):
@@ -80,4 +73,4 @@ class ForgotPasswordView(BaseView):
                     )
                     return redirect(self.appbuilder.get_url_for_login)
         page = self.render_template("shared/reset_password.html", email=found.user.email)
-        return _private(page, 422 if request.method == "POST" else 200)
+        return page, 422 if request.method == "POST" else 200
