@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from app.jobs.account_locked import send_account_locked
 from app.jobs.email import send_logged_email
 from app.jobs.invitation import send_invitation
 from app.jobs.notify import send_notification
@@ -14,6 +15,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     # The name outbox rows already stored carry: it stays, whatever the function is called.
     "resend_email": send_logged_email,
     "send_invitation": send_invitation,
+    "send_account_locked": send_account_locked,
     "process_stripe_event": process_stripe_event,
     "expire_checkout_sessions": expire_checkout_sessions,
 }
