@@ -142,6 +142,14 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_ENABLED = False
+    # Guessing passwords (ASVS V2.2.1): failed sign-ins only are counted, per account name and
+    # per address, on the sign-in form and the API login alike (successes cost nothing, so a
+    # workshop behind one address can all sign in at once). Checked when RATELIMIT_ENABLED.
+    SIGN_IN_ACCOUNT_LIMIT = "10 per 15 minutes"
+    SIGN_IN_ADDRESS_LIMIT = "50 per 15 minutes"
+    # So many failures in a row lock the account for so long, its owner told by email.
+    SIGN_IN_LOCK_AFTER = 10
+    SIGN_IN_LOCK_MINUTES = 15
 
     # Environment variables production refuses to start without.
     REQUIRED_ENVIRONMENT: tuple[str, ...] = ()

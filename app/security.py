@@ -3,6 +3,8 @@
 The security screens it serves are ours, in :mod:`app.views.accounts`.
 """
 
+from datetime import datetime
+
 from flask import g, session
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.sqla.models import Group
@@ -11,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain.policy import Role, Viewer
 from app.models.user import AppUser
+from app.services.sign_in import lock_after_failure, lock_end
 from app.views.accounts import (
     PermissionModelView,
     PermissionViewModelView,
@@ -21,6 +24,7 @@ from app.views.accounts import (
     UserGroupModelView,
     ViewMenuModelView,
 )
+from app.views.sign_in import AuthDBView, SecurityApi, note_failed_sign_in
 
 # Strongest first: a user holding several roles acts with the first one found.
 ROLE_ORDER = (Role.ADMIN, Role.TEAM, Role.ORG_ADMIN, Role.ORG_MEMBER)
@@ -36,6 +40,8 @@ class SecurityManager(FabSecurityManager):
     permissionviewmodelview = PermissionViewModelView
     resetpasswordview = ResetPasswordView
     resetmypasswordview = ResetMyPasswordView
+    authdbview = AuthDBView
+    security_api = SecurityApi
 
     def get_user_by_id(self, pk: int) -> AppUser | None:
         """Load a user with what every request reads of them: organisation, roles and groups.
@@ -53,11 +59,40 @@ class SecurityManager(FabSecurityManager):
         )
         return self.session.execute(statement).unique().scalar_one_or_none()
 
+    def lock_of(self, name: str) -> datetime | None:
+        """Return when the lock on the account ``name`` signs in as ends, or None if unlocked.
+
+        A sign-in refused for the lock counts as a failed one against the limits.
+        """
+        if not name:
+            return None
+        user = self.find_user(username=name) or self.find_user(email=name)
+        until = lock_end(user) if user is not None else None
+        if until is not None:
+            note_failed_sign_in()
+        return until
+
+    def auth_user_db(self, username: str, password: str) -> AppUser | None:
+        """Check the password of an account that is not locked; count a failure for the limits."""
+        if self.lock_of(username) is not None:
+            return None
+        user = super().auth_user_db(username, password)
+        if user is None:
+            note_failed_sign_in()
+        return user
+
     def update_user_auth_stat(self, user: AppUser, success: bool = True) -> None:
-        """Record the login and switch the interface to the user's language."""
+        """Record the login and switch the interface to the user's language.
+
+        A success forgets the failures and any lock that ended; a failure may lock the account.
+        """
+        if success:
+            user.locked_until = None
         super().update_user_auth_stat(user, success)
         if success and user.language:
             session["locale"] = user.language
+        elif not success:
+            lock_after_failure(user.id)
 
 
 def role_of(user: AppUser) -> Role | None:
