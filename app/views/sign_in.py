@@ -99,6 +99,8 @@ def failed_sign_in_limits(on_breach):  # noqa: ANN001, ANN201 - a decorator
             scope=scope,
             key_func=key_func,
             methods=["POST"],
+            # A limit the operator sets for every route still holds here too.
+            override_defaults=False,
             deduct_when=_failed,
             on_breach=on_breach,
         )
