@@ -5,6 +5,7 @@ together; over either limit, or for a locked account, the answer is 429 with the
 again. The answer is the same whether the name belongs to an account or not.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from math import ceil
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.views import expose
 from flask_babel import get_locale, gettext
-from flask_limiter import RequestLimit
+from flask_limiter import RequestLimit, RouteLimit
 from flask_limiter.util import get_remote_address
 
 from app.domain.dates import format_moment
@@ -90,10 +91,12 @@ def too_many_attempts_json(until: datetime) -> Response:
     return _refused(jsonify(message=retry_message(until)), until)
 
 
-def failed_sign_in_limits(on_breach):  # noqa: ANN001, ANN201 - a decorator
+def failed_sign_in_limits(
+    on_breach: Callable[[RequestLimit], Response],
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Limit a sign-in view's failures per account name and per address, shared by both views."""
 
-    def limits(scope: str, setting: str, key_func):  # noqa: ANN001, ANN202
+    def limits(scope: str, setting: str, key_func: Callable[[], str]) -> RouteLimit:
         return limiter.shared_limit(
             lambda: current_app.config[setting],
             scope=scope,
@@ -108,7 +111,7 @@ def failed_sign_in_limits(on_breach):  # noqa: ANN001, ANN201 - a decorator
     per_account = limits(ACCOUNT_SCOPE, "SIGN_IN_ACCOUNT_LIMIT", _account_key)
     per_address = limits(ADDRESS_SCOPE, "SIGN_IN_ADDRESS_LIMIT", _address_key)
 
-    def decorate(view):  # noqa: ANN001, ANN202
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         return per_account(per_address(view))
 
     return decorate

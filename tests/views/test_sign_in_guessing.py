@@ -119,6 +119,9 @@ def test_repeated_failures_lock_the_account_until_the_lock_ends(
     assert notice.language == language
     assert notice.subject == subject
     assert "10" in notice.body_text
+    locked = "est verrouillé jusqu'au" if language == "fr" else "is locked until"
+    assert locked in notice.body_text
+    assert f'<html lang="{language}">' in notice.body_html
     assert (
         db.session.scalar(select(OutboxMessage.job).where(OutboxMessage.id == notice.outbox_id))
         == "send_account_locked"
