@@ -142,14 +142,14 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_ENABLED = False
-    # Guessing passwords (ASVS V2.2.1): failed sign-ins only are counted, per account name and
-    # per address, on the sign-in form and the API login alike (successes cost nothing, so a
-    # workshop behind one address can all sign in at once). Checked when RATELIMIT_ENABLED.
-    SIGN_IN_ACCOUNT_LIMIT = "10 per 15 minutes"
-    SIGN_IN_ADDRESS_LIMIT = "50 per 15 minutes"
-    # So many failures in a row lock the account for so long, its owner told by email.
+    # Guessing passwords (ASVS V2.2.1), on the sign-in form and the API login alike. So many
+    # failed sign-ins within so many minutes of the first lock the account until those minutes
+    # are over, its owner told by email; with RATELIMIT_ENABLED the same count refuses names no
+    # account has, so both answer alike. Failures only count: a workshop behind one address can
+    # all sign in at once. The address limit counts failures for every name together.
     SIGN_IN_LOCK_AFTER = 10
     SIGN_IN_LOCK_MINUTES = 15
+    SIGN_IN_ADDRESS_LIMIT = "50 per 15 minutes"
 
     # Environment variables production refuses to start without.
     REQUIRED_ENVIRONMENT: tuple[str, ...] = ()

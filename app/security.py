@@ -87,7 +87,7 @@ class SecurityManager(FabSecurityManager):
         A success forgets the failures and any lock that ended; a failure may lock the account.
         """
         if success:
-            user.locked_until = None
+            user.locked_until = user.failed_sign_ins_since = None
         super().update_user_auth_stat(user, success)
         if success and user.language:
             session["locale"] = user.language

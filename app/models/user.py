@@ -35,8 +35,9 @@ class AppUser(FabUser):
     status: Mapped[str] = mapped_column(
         String(12), nullable=False, default=MemberStatus.ACTIVE.value, server_default="active"
     )
-    # Set after too many failed sign-ins in a row (FAB counts them in fail_login_count):
-    # until then even the right password is refused.
+    # When the current run of failed sign-ins began (FAB counts them in fail_login_count), and
+    # the end of the lock too many of them set: until then even the right password is refused.
+    failed_sign_ins_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     organisation: Mapped[Organisation | None] = relationship(Organisation, lazy="joined")
 

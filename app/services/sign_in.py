@@ -1,9 +1,11 @@
-"""Failed sign-ins: an account that fails too often in a row is locked for a while.
+"""Failed sign-ins: an account that fails too often within a while is locked for that while.
 
 FAB counts the failures in ``fail_login_count`` and resets them on success; this module
-decides when that count locks the account, and tells its owner by email. The limits per
-account name and per address, which also hold for names no account has, are the
-limiter's (see :mod:`app.views.sign_in`).
+decides when that count locks the account, and tells its owner by email. The rule is the
+limiter's per account name (see :mod:`app.views.sign_in`), which holds for names no account
+has too: ``SIGN_IN_LOCK_AFTER`` failures within ``SIGN_IN_LOCK_MINUTES`` of the first one
+refuse that name until those minutes are over. So a locked account answers exactly as a
+name nobody has, and its owner is told.
 """
 
 from datetime import datetime, timedelta
@@ -26,25 +28,39 @@ def lock_end(user: AppUser, now: datetime | None = None) -> datetime | None:
     return until
 
 
+def lock_window() -> timedelta:
+    """Return how long a run of failures counts, and how long the lock it sets lasts at most."""
+    return timedelta(minutes=current_app.config["SIGN_IN_LOCK_MINUTES"])
+
+
 def lock_after_failure(user_id: int) -> datetime | None:
-    """Lock the account once its failures in a row reach ``SIGN_IN_LOCK_AFTER``.
+    """Count one failed sign-in; lock the account once ``SIGN_IN_LOCK_AFTER`` fall in one window.
 
-    The owner is emailed (after commit, through the outbox) in their language. The count
-    starts again from zero, so the next lock takes as many failures again.
+    A run of failures starts with the first one and lasts ``SIGN_IN_LOCK_MINUTES``; a failure
+    after that starts a new run. The lock ends with the run, and the owner is emailed (after
+    commit, through the outbox) in their language.
 
-    :return: the end of the lock just set, or None when the account is not locked by this call.
+    :return: the end of the lock just set, or None when this failure does not lock the account.
     """
     config = current_app.config
     with transaction() as session:
         user = session.get(AppUser, user_id)
-        if user is None or (user.fail_login_count or 0) < config["SIGN_IN_LOCK_AFTER"]:
+        if user is None:
             return None
         now = utcnow()
         if lock_end(user, now) is not None:
             return None
-        failures = user.fail_login_count
-        until = now + timedelta(minutes=config["SIGN_IN_LOCK_MINUTES"])
+        since = user.failed_sign_ins_since
+        if since is None or now - since >= lock_window():
+            # FAB has counted this failure already: it is the first of a new run.
+            user.failed_sign_ins_since = since = now
+            user.fail_login_count = 1
+        failures = user.fail_login_count or 0
+        if failures < config["SIGN_IN_LOCK_AFTER"]:
+            return None
+        until = since + lock_window()
         user.locked_until = until
+        user.failed_sign_ins_since = None
         user.fail_login_count = 0
         queue_job(
             session,

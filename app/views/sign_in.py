@@ -49,6 +49,12 @@ def _account_key() -> str:
     return "account:" + submitted_name().strip().lower()
 
 
+def account_limit() -> str:
+    """Return the limit per account name: the lock's own rule, so any name answers alike."""
+    config = current_app.config
+    return f"{config['SIGN_IN_LOCK_AFTER']} per {config['SIGN_IN_LOCK_MINUTES']} minutes"
+
+
 def _address_key() -> str:
     return "address:" + get_remote_address()
 
@@ -96,9 +102,9 @@ def failed_sign_in_limits(
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Limit a sign-in view's failures per account name and per address, shared by both views."""
 
-    def limits(scope: str, setting: str, key_func: Callable[[], str]) -> RouteLimit:
+    def limits(scope: str, limit: Callable[[], str], key_func: Callable[[], str]) -> RouteLimit:
         return limiter.shared_limit(
-            lambda: current_app.config[setting],
+            limit,
             scope=scope,
             key_func=key_func,
             methods=["POST"],
@@ -108,8 +114,10 @@ def failed_sign_in_limits(
             on_breach=on_breach,
         )
 
-    per_account = limits(ACCOUNT_SCOPE, "SIGN_IN_ACCOUNT_LIMIT", _account_key)
-    per_address = limits(ADDRESS_SCOPE, "SIGN_IN_ADDRESS_LIMIT", _address_key)
+    per_account = limits(ACCOUNT_SCOPE, account_limit, _account_key)
+    per_address = limits(
+        ADDRESS_SCOPE, lambda: current_app.config["SIGN_IN_ADDRESS_LIMIT"], _address_key
+    )
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         return per_account(per_address(view))

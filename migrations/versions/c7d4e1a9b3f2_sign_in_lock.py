@@ -18,9 +18,11 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('ab_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failed_sign_ins_since', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('locked_until', sa.DateTime(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('ab_user', schema=None) as batch_op:
         batch_op.drop_column('locked_until')
+        batch_op.drop_column('failed_sign_ins_since')
