@@ -24,7 +24,12 @@ from app.views.accounts import (
     UserGroupModelView,
     ViewMenuModelView,
 )
-from app.views.sign_in import AuthDBView, SecurityApi, note_failed_sign_in
+from app.views.sign_in import (
+    AuthDBView,
+    SecurityApi,
+    forget_failed_sign_ins,
+    note_failed_sign_in,
+)
 
 # Strongest first: a user holding several roles acts with the first one found.
 ROLE_ORDER = (Role.ADMIN, Role.TEAM, Role.ORG_ADMIN, Role.ORG_MEMBER)
@@ -73,12 +78,14 @@ class SecurityManager(FabSecurityManager):
         return until
 
     def auth_user_db(self, username: str, password: str) -> AppUser | None:
-        """Check the password of an account that is not locked; count a failure for the limits."""
+        """Check the password of an account that is not locked; tell the limits how it went."""
         if self.lock_of(username) is not None:
             return None
         user = super().auth_user_db(username, password)
         if user is None:
             note_failed_sign_in()
+        else:
+            forget_failed_sign_ins()
         return user
 
     def update_user_auth_stat(self, user: AppUser, success: bool = True) -> None:

@@ -5,6 +5,7 @@ together; over either limit, or for a locked account, the answer is 429 with the
 again. The answer is the same whether the name belongs to an account or not.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from math import ceil
@@ -21,6 +22,8 @@ from flask_limiter.util import get_remote_address
 
 from app.domain.dates import format_moment
 from app.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 ACCOUNT_SCOPE = "sign-in-account"
 ADDRESS_SCOPE = "sign-in-address"
@@ -39,6 +42,19 @@ def submitted_name() -> str:
 def note_failed_sign_in() -> None:
     """Count this request as a failed sign-in against the limits."""
     g.sign_in_failed = True
+
+
+def forget_failed_sign_ins() -> None:
+    """Clear the failures counted against the account name that just signed in.
+
+    A storage that does not answer leaves them to expire: it must not refuse a right password.
+    """
+    for counted in limiter.current_limits:
+        if ACCOUNT_SCOPE in counted.request_args:
+            try:
+                counted.limiter.clear(counted.limit, *counted.request_args)
+            except Exception:  # the storage's own errors: Redis, or another backend's
+                log.warning("Could not clear the failed sign-ins of an account", exc_info=True)
 
 
 def _failed(response: Response) -> bool:

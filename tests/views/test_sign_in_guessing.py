@@ -242,6 +242,17 @@ def test_the_api_answers_an_unknown_account_the_same(limited_client):
     assert api_sign_in(limited_client, user.email, PASSWORD).status_code == 429
 
 
+def test_a_successful_sign_in_clears_the_failures_of_its_name(limited_client):
+    user = UserFactory(role=Role.TEAM)
+
+    for attempt in range(3):
+        answers = [form_sign_in(limited_client, user.email, WRONG) for _ in range(9)]
+        assert {answer.status_code for answer in answers} == {302}, attempt
+        assert api_sign_in(limited_client, user.email, PASSWORD).status_code == 200
+
+    assert lock_notices() == []
+
+
 def test_failures_on_the_form_and_the_api_add_up(limited_client):
     name = "nobody@example.test"
 
