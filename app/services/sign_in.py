@@ -44,7 +44,10 @@ def lock_after_failure(user_id: int) -> datetime | None:
     """
     config = current_app.config
     with transaction() as session:
-        user = session.get(AppUser, user_id)
+        # Locked for the decision: two failures at once lock the account, and email, once.
+        user = session.get(
+            AppUser, user_id, with_for_update={"of": AppUser}, populate_existing=True
+        )
         if user is None:
             return None
         now = utcnow()
