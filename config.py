@@ -77,6 +77,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "OUTBOX_RETENTION_DAYS": env_int(environ, "OUTBOX_RETENTION_DAYS"),
         "JOB_RECORD_RETENTION_DAYS": env_int(environ, "JOB_RECORD_RETENTION_DAYS"),
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
+        "SIGN_IN_LOCK_AFTER": env_int(environ, "SIGN_IN_LOCK_AFTER"),
+        "SIGN_IN_LOCK_MINUTES": env_int(environ, "SIGN_IN_LOCK_MINUTES"),
+        "SIGN_IN_ADDRESS_LIMIT": get("SIGN_IN_ADDRESS_LIMIT"),
     }
     return {key: value for key, value in values.items() if value is not None}
 

@@ -302,3 +302,19 @@ def test_failures_from_one_address_are_limited_whatever_the_account(limited_app,
     assert RETRY_FR.search(refused.text)
     assert api_sign_in(from_here, user.email, PASSWORD).status_code == 429
     assert signed_in(other)
+
+
+def test_the_sign_in_settings_come_from_the_environment():
+    from config import from_environment
+
+    settings = from_environment(
+        {
+            "SIGN_IN_LOCK_AFTER": "5",
+            "SIGN_IN_LOCK_MINUTES": "30",
+            "SIGN_IN_ADDRESS_LIMIT": "20 per hour",
+        }
+    )
+
+    assert settings["SIGN_IN_LOCK_AFTER"] == 5
+    assert settings["SIGN_IN_LOCK_MINUTES"] == 30
+    assert settings["SIGN_IN_ADDRESS_LIMIT"] == "20 per hour"
