@@ -5,7 +5,7 @@ session kept on the server (:mod:`app.services.sessions`): the cookie carries it
 the API's tokens, and each request is let in only while that session is open.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, flash, g, request, session
@@ -21,6 +21,7 @@ from app.domain.policy import Role, Viewer
 from app.domain.sessions import SessionEnd, SessionKind
 from app.models.user import AppUser
 from app.services.sessions import SESSION_KEY, check_session, end_session, start_session
+from app.services.sign_in import lock_after_failure, lock_end
 from app.views.accounts import (
     PermissionModelView,
     PermissionViewModelView,
@@ -31,7 +32,13 @@ from app.views.accounts import (
     UserGroupModelView,
     ViewMenuModelView,
 )
-from app.views.api.security import SESSION_CLAIM, SecurityApi
+from app.views.api.security import SESSION_CLAIM
+from app.views.sign_in import (
+    AuthDBView,
+    SecurityApi,
+    forget_failed_sign_ins,
+    note_failed_sign_in,
+)
 
 # What Flask-Login keeps in the cookie for a signed-in user.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id")
@@ -51,6 +58,7 @@ class SecurityManager(FabSecurityManager):
     permissionviewmodelview = PermissionViewModelView
     resetpasswordview = ResetPasswordView
     resetmypasswordview = ResetMyPasswordView
+    authdbview = AuthDBView
     security_api = SecurityApi
 
     def create_login_manager(self, app: Flask) -> LoginManager:
@@ -121,11 +129,42 @@ class SecurityManager(FabSecurityManager):
         )
         return self.session.execute(statement).unique().scalar_one_or_none()
 
+    def lock_of(self, name: str) -> datetime | None:
+        """Return when the lock on the account ``name`` signs in as ends, or None if unlocked.
+
+        A sign-in refused for the lock counts as a failed one against the limits.
+        """
+        if not name:
+            return None
+        user = self.find_user(username=name) or self.find_user(email=name)
+        until = lock_end(user) if user is not None else None
+        if until is not None:
+            note_failed_sign_in()
+        return until
+
+    def auth_user_db(self, username: str, password: str) -> AppUser | None:
+        """Check the password of an account that is not locked; tell the limits how it went."""
+        if self.lock_of(username) is not None:
+            return None
+        user = super().auth_user_db(username, password)
+        if user is None:
+            note_failed_sign_in()
+        else:
+            forget_failed_sign_ins()
+        return user
+
     def update_user_auth_stat(self, user: AppUser, success: bool = True) -> None:
-        """Record the login and switch the interface to the user's language."""
+        """Record the login and switch the interface to the user's language.
+
+        A success forgets the failures and any lock that ended; a failure may lock the account.
+        """
+        if success:
+            user.locked_until = user.failed_sign_ins_since = None
         super().update_user_auth_stat(user, success)
         if success and user.language:
             session["locale"] = user.language
+        elif not success:
+            lock_after_failure(user.id)
 
 
 def current_session_id() -> str | None:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from app.jobs.account_locked import send_account_locked
 from app.jobs.email import send_logged_email
 from app.jobs.invitation import send_invitation
 from app.jobs.notify import send_notification
@@ -17,6 +18,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "send_invitation": send_invitation,
     "send_password_reset": send_password_reset,
     "send_password_changed": send_password_changed,
+    "send_account_locked": send_account_locked,
     "process_stripe_event": process_stripe_event,
     "expire_checkout_sessions": expire_checkout_sessions,
 }
