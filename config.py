@@ -158,6 +158,8 @@ class Config:
     SESSION_LIFETIME_HOURS = 12
     # A session's last use is written at most this often: most requests then only read it.
     SESSION_TOUCH_SECONDS = 60
+    # Sessions over (ended, or unused) are listed nowhere but kept this long, then deleted.
+    SESSION_RETENTION_DAYS = 30
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
     RATELIMIT_ENABLED = False
     # How many reverse proxies in front of the app add X-Forwarded-For (and -Proto, -Host):

@@ -6,9 +6,9 @@ not tell either.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import N_, NotFound
@@ -124,3 +124,12 @@ def _asked_too_often(session: Session, user_id: int) -> bool:
 
 def _may_reset(user: AppUser | None) -> bool:
     return user is not None and user.active and user.status == MemberStatus.ACTIVE.value
+
+
+def forget_dead_links(moment: datetime | None = None) -> int:
+    """Delete the reset links expired for more than a day, used or not; return how many."""
+    before = (moment or utcnow()) - timedelta(days=1)
+    with transaction() as session:
+        return session.execute(
+            delete(PasswordReset).where(PasswordReset.expires_at < before)
+        ).rowcount

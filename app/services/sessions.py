@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.sessions import SessionEnd, SessionKind, SessionLimits, limit_reached
@@ -121,6 +121,18 @@ def end_sessions_of(
     if keep:
         condition = condition & (UserSession.id != keep)
     return _ending(session, condition, reason, now())
+
+
+def forget_old_sessions(moment: datetime | None = None) -> int:
+    """Delete the sessions unused for more than ``SESSION_RETENTION_DAYS``; return how many.
+
+    Ended or not, such a session is over: the idle limit ended it long before.
+    """
+    before = (moment or now()) - timedelta(days=current_app.config["SESSION_RETENTION_DAYS"])
+    with transaction() as session:
+        return session.execute(
+            delete(UserSession).where(UserSession.last_seen_at < before)
+        ).rowcount
 
 
 def rotate_refresh_token(session_id: str, used_jti: str, new_jti: str) -> bool:

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 
 from app import MissingSettingError, create_app
 from app.domain.errors import Conflict
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import AppUser, Organisation, Project
 from app.services.demo import seed_demo
-from tests.conftest import make_app
 
 PRODUCTION_ENVIRONMENT = {
     "SECRET_KEY": "a-production-secret-key-of-more-than-32-bytes",
@@ -87,26 +86,9 @@ def test_seed_demo_refuses_production_and_creates_nothing(production_app):
 
 
 @pytest.fixture
-def limited_app(
-    app: Flask, database_url: str, storage_dir: Path
-) -> Iterator[Callable[[int], Flask]]:
-    """Make apps that count the payment pages' requests, behind so many trusted proxies.
-
-    The limiter is one object for every app of the process: it is given back to the tests'
-    app, which counts nothing, afterwards.
-    """
-
-    def make(proxies: int) -> Flask:
-        return make_app(
-            database_url,
-            storage_dir,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI="memory://",
-            TRUSTED_PROXIES=proxies,
-        )
-
-    yield make
-    limiter.init_app(app)
+def limited_app(limited_apps) -> Callable[[int], Flask]:
+    """Make apps that count the payment pages' requests, behind so many trusted proxies."""
+    return lambda proxies: limited_apps(TRUSTED_PROXIES=proxies)
 
 
 def _pages_until_limited(client, forwarded_for: str, tries: int = 70) -> int:

@@ -9,7 +9,6 @@ from werkzeug.security import check_password_hash
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import AppUser, EmailMessage, MemberStatus
-from tests.conftest import make_app
 from tests.factories import PASSWORD, UserFactory
 from tests.views.conftest import login
 
@@ -94,25 +93,13 @@ def test_an_unknown_reset_link_is_not_found(client):
     assert "Demander un nouveau lien" in response.text
 
 
-def test_asking_for_links_is_rate_limited(database_url, storage_dir, app):
-    from app.extensions import limiter
-
-    limited = make_app(
-        database_url, storage_dir, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"
-    )
-    try:
-        client = limited.test_client()
-        pages = [client.get("/forgot-password/").status_code for _ in range(6)]
-        codes = [
-            client.post("/forgot-password/", data={"email": f"n{n}@x.test"}).status_code
-            for n in range(6)
-        ]
-    finally:
-        limiter.reset()
-        # The limiter is one object for every app of the run: leave it as the others expect.
-        limiter.enabled = False
-        with limited.app_context():
-            db.engine.dispose()
+def test_asking_for_links_is_rate_limited(limited_apps):
+    client = limited_apps().test_client()
+    pages = [client.get("/forgot-password/").status_code for _ in range(6)]
+    codes = [
+        client.post("/forgot-password/", data={"email": f"n{n}@x.test"}).status_code
+        for n in range(6)
+    ]
     assert pages == [200] * 6
     assert codes == [302] * 5 + [429]
 
@@ -158,21 +145,10 @@ def test_changing_one_s_own_password_needs_the_current_one(client, member):
     assert "If it was not you" in notice.body_text
 
 
-def test_guessing_the_current_password_is_rate_limited(database_url, storage_dir, member):
-    from app.extensions import limiter
-
-    limited = make_app(
-        database_url, storage_dir, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"
-    )
-    try:
-        client = limited.test_client()
-        login(client, member.email)
-        codes = [change(client, f"guess-number-{n}", NEW_PASSWORD).status_code for n in range(11)]
-    finally:
-        limiter.reset()
-        limiter.enabled = False
-        with limited.app_context():
-            db.engine.dispose()
+def test_guessing_the_current_password_is_rate_limited(limited_apps, member):
+    client = limited_apps().test_client()
+    login(client, member.email)
+    codes = [change(client, f"guess-number-{n}", NEW_PASSWORD).status_code for n in range(11)]
     assert codes == [422] * 10 + [429]
     assert check_password_hash(password_of(member.id), PASSWORD)
 

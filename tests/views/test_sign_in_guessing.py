@@ -2,7 +2,6 @@
 account for a while, on the sign-in form and the API login alike."""
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,10 +10,9 @@ from sqlalchemy import select
 
 import app.services.sign_in as sign_in
 from app.domain.policy import Role
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import AppUser, EmailMessage, OutboxMessage
 from app.models.base import utcnow
-from tests.conftest import make_app
 from tests.factories import PASSWORD, UserFactory
 
 WRONG = PASSWORD + "x"
@@ -51,23 +49,10 @@ def lock_notices() -> list[EmailMessage]:
 
 
 @pytest.fixture(params=["memory", "redis"])
-def limited_app(request, app, database_url, storage_dir, redis_server_url) -> Iterator[Flask]:
-    """An app with the rate limits on, counted in memory or in Redis as in production.
-
-    The limiter is one object for every app of the run: it is emptied and switched off after.
-    """
+def limited_app(request, limited_apps, redis_server_url) -> Flask:
+    """An app with the rate limits on, counted in memory or in Redis as in production."""
     storage = "memory://" if request.param == "memory" else redis_server_url
-    limited = make_app(
-        database_url, storage_dir, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage
-    )
-    limiter.reset()
-    try:
-        yield limited
-    finally:
-        limiter.reset()
-        limiter.enabled = False
-        with limited.app_context():
-            db.engine.dispose()
+    return limited_apps(RATELIMIT_STORAGE_URI=storage)
 
 
 @pytest.fixture
