@@ -7,6 +7,7 @@ as a JSON message from the API. The property test throws them at every route of 
 matrix, as anonymous and as each signed-in role.
 """
 
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ NUL = "a\x00b"
 # FAB's list views and the names of their list arguments.
 FAB_LISTS = ("UserDBModelView", "RoleModelView", "ProjectAdminView", "EmailMessageAdminView")
 _ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+# Enough to reach every route a few times in seconds; HOSTILE_EXAMPLES=5000 searches longer.
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "150"))
 
 
 # --- Values --------------------------------------------------------------------------------
@@ -107,7 +110,7 @@ def _send(who: RoleClient, entry: Entry, method: str, url: str, **kwargs) -> int
 
 
 @settings(
-    max_examples=int(__import__("os").environ.get("HOSTILE_EXAMPLES", 150)),
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
