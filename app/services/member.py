@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import policy
@@ -57,17 +57,26 @@ def members_of(viewer: Viewer, organisation_id: int) -> list[AppUser]:
 
 def invite_member(
     viewer: Viewer, organisation_id: int, email: str, name: str, language: str = "fr"
-) -> MemberInvitation:
+) -> MemberInvitation | None:
     """Create an inactive member account and email them a link to choose their password.
+
+    An address another organisation (or the team) already uses gets no second account, and the
+    inviter is told nothing else than for a new address: who has an account elsewhere is not
+    theirs to learn. Nothing is written then, and ``None`` is returned.
 
     :raise PermissionDenied: unless the viewer manages this organisation's members.
     :raise Invalid: for a malformed email or an unknown language.
-    :raise Conflict: if an account already uses this email.
+    :raise Conflict: if a member of this very organisation already uses this email.
     """
     _require_manager(viewer, organisation_id)
     email = checked_email(email)
     check_language(language)
     with transaction() as session:
+        taken_by = _account_organisation(session, email)
+        if taken_by is not None and taken_by != organisation_id:
+            # As long as creating the account takes: the answer's delay tells nothing either.
+            hash_password(secrets.token_urlsafe(32))
+            return None
         user = add_user(
             session,
             email=email,
@@ -83,6 +92,22 @@ def invite_member(
         session.flush()
         invitation = _send_invitation(session, viewer, user)
     return invitation
+
+
+# Where an address is taken by an account of no organisation (Admin, Team).
+_NO_ORGANISATION = 0
+
+
+def _account_organisation(session: Session, email: str) -> int | None:
+    """Return the organisation of the account using ``email`` (0 for staff), or None if free."""
+    found = session.execute(
+        select(AppUser.id, AppUser.organisation_id).where(
+            (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
+        )
+    ).first()
+    if found is None:
+        return None
+    return found.organisation_id if found.organisation_id is not None else _NO_ORGANISATION
 
 
 def find_invitation(token: str) -> MemberInvitation:
