@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from app.queries.project_search import MAX_PAGE_SIZE
 from app.queries.search_arguments import MAX_ID, MAX_PAGE
+from app.views.api.common import ApiMixin
 
 # Deeper than any list query or JSON body of the API; Python's parsers recurse once per level.
 MAX_NESTING = 32
@@ -51,7 +52,8 @@ def register_input_guards(app: Flask) -> None:
 
 
 def refuse_unusable_input() -> Response | None:
-    """Answer 400 (or 404 for an id that cannot exist) before a view sees unusable input."""
+    """Answer 400 (404 for an id that cannot exist, 422 for our API's JSON bodies) before a view
+    sees unusable input."""
     if _holds_nul(_request_texts()):
         return refuse(gettext("The request holds a NUL character, which no field may contain."))
     if any(_past_ids(value) for value in (request.view_args or {}).values()):
@@ -62,7 +64,8 @@ def refuse_unusable_input() -> Response | None:
     if request.is_json:
         problem = _json_problem()
         if problem:
-            return refuse(problem)
+            # Our API answers a body it cannot take as invalid input (422), as its document says.
+            return refuse(problem, 422 if isinstance(view, ApiMixin) else 400)
         if request.endpoint == "SecurityApi.login" and not _names_a_provider():
             return refuse(gettext('Say how to log in: "provider": "db".'))
     datamodel = getattr(view, "datamodel", None)
