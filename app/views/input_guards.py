@@ -106,14 +106,18 @@ def _holds_nul(texts: Iterator[Any]) -> bool:
 
 
 def _json_problem() -> str | None:
-    """Say what makes the JSON body unusable: nested too deeply, or holding a NUL character."""
-    body = request.get_data(cache=True, as_text=True)
-    if _nesting(body) > MAX_NESTING:
+    """Say what makes the JSON body unusable: nested too deeply, or holding a NUL character.
+
+    The body is read by the JSON parser (C, fast on large bodies), then walked once.
+    """
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
         return gettext("The JSON body is nested too deeply.")
-    if "\\u0000" not in body and "\x00" not in body:
-        return None
-    data = request.get_json(silent=True)
-    if _holds_nul(_json_texts(data)):
+    deepest, texts = _walk_json(data)
+    if deepest > MAX_NESTING:
+        return gettext("The JSON body is nested too deeply.")
+    if _holds_nul(iter(texts)):
         return gettext("The request holds a NUL character, which no field may contain.")
     return None
 
@@ -124,16 +128,21 @@ def _names_a_provider() -> bool:
     return not isinstance(data, dict) or isinstance(data.get("provider"), str)
 
 
-def _json_texts(data: Any) -> Iterator[str]:
-    pending = [data]
+def _walk_json(data: Any) -> tuple[int, list[str]]:
+    """Return how deeply a parsed JSON value nests, and every string in it, keys included."""
+    deepest, texts = 0, []
+    pending = [(data, 0)]
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
         if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            pending += [*item.keys(), *item.values()]
-        elif isinstance(item, list):
-            pending += item
+            texts.append(item)
+        elif isinstance(item, dict | list):
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_NESTING:
+                break
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending += [(child, depth + 1) for child in children]
+    return deepest, texts
 
 
 def _nesting(text: str) -> int:
