@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.jobs.email import send_logged_email
-from app.jobs.invitation import send_invitation
+from app.jobs.invitation import send_invitation, send_invitation_notice
 from app.jobs.notify import send_notification
 from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
 
@@ -14,6 +14,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     # The name outbox rows already stored carry: it stays, whatever the function is called.
     "resend_email": send_logged_email,
     "send_invitation": send_invitation,
+    "send_invitation_notice": send_invitation_notice,
     "process_stripe_event": process_stripe_event,
     "expire_checkout_sessions": expire_checkout_sessions,
 }

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import policy
@@ -24,6 +24,7 @@ from app.services.notification import EMAIL_QUEUE
 from app.uow import queue_job, transaction
 
 INVITATION_JOB = "send_invitation"
+INVITATION_NOTICE_JOB = "send_invitation_notice"
 INVITATION_VALIDITY = timedelta(days=7)
 
 
@@ -62,7 +63,7 @@ def invite_member(
 
     An address another organisation (or the team) already uses gets no second account, and the
     inviter is told nothing else than for a new address: who has an account elsewhere is not
-    theirs to learn. Nothing is written then, and ``None`` is returned.
+    theirs to learn. The address's owner is emailed a notice instead, and ``None`` is returned.
 
     :raise PermissionDenied: unless the viewer manages this organisation's members.
     :raise Invalid: for a malformed email or an unknown language.
@@ -72,8 +73,19 @@ def invite_member(
     email = checked_email(email)
     check_language(language)
     with transaction() as session:
-        taken_by = _account_organisation(session, email)
-        if taken_by is not None and taken_by != organisation_id:
+        taken = _account_using(session, email)
+        if taken is not None and taken.organisation_id != organisation_id:
+            # The address's owner learns someone tried; the inviter learns nothing.
+            queue_job(
+                session,
+                INVITATION_NOTICE_JOB,
+                {
+                    "user_id": taken.id,
+                    "organisation_id": organisation_id,
+                    "inviter_id": viewer.user_id,
+                },
+                queue=EMAIL_QUEUE,
+            )
             # As long as creating the account takes: the answer's delay tells nothing either.
             hash_password(secrets.token_urlsafe(32))
             return None
@@ -94,20 +106,13 @@ def invite_member(
     return invitation
 
 
-# Where an address is taken by an account of no organisation (Admin, Team).
-_NO_ORGANISATION = 0
-
-
-def _account_organisation(session: Session, email: str) -> int | None:
-    """Return the organisation of the account using ``email`` (0 for staff), or None if free."""
-    found = session.execute(
+def _account_using(session: Session, email: str) -> Row[tuple[int, int | None]] | None:
+    """Return the id and organisation of the account using ``email`` as its email or login."""
+    return session.execute(
         select(AppUser.id, AppUser.organisation_id).where(
             (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
         )
     ).first()
-    if found is None:
-        return None
-    return found.organisation_id if found.organisation_id is not None else _NO_ORGANISATION
 
 
 def find_invitation(token: str) -> MemberInvitation:

@@ -2,7 +2,7 @@
 
 Whether the address is new, or already an account of another organisation or of the team, the
 answer reads the same: the invitation is sent. An address in use elsewhere gets no second
-account, and nothing is written.
+account and no invitation; its owner is emailed a notice that someone tried.
 """
 
 import pytest
@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AppUser, MemberInvitation
+from app.models import AppUser, EmailMessage, MemberInvitation
 from tests.security.conftest import RoleClient, World, log_in
 from tests.security.test_route_matrix import _state
 
@@ -50,7 +50,9 @@ def test_an_address_used_elsewhere_gets_the_same_answer_as_a_new_one(
 
     status, location, flashed = invite(who, taken.upper())
 
-    assert _state(csrf_app) == before, "an address in use elsewhere must write nothing"
+    after = _state(csrf_app)
+    changed = {table for table in after if after[table] != before[table]}
+    assert changed <= {"outbox_message", "email_message"}, "only the owner's notice is written"
     assert accounts_using(csrf_app, taken) == 1
     fresh_status, fresh_location, fresh_flashed = invite(who, "nouvelle@example.test")
     assert (status, location) == (fresh_status, fresh_location) == (302, "/portal/members/")
@@ -86,3 +88,24 @@ def test_an_address_of_ones_own_organisation_is_still_refused(csrf_app: Flask, w
 
     assert _state(csrf_app) == before
     assert [category for category, _ in flashed] == ["danger"]
+
+
+def test_the_owner_of_an_address_used_elsewhere_is_told_someone_tried(
+    csrf_app: Flask, world: World
+):
+    who = log_in(csrf_app, "org_admin_a", world)
+    taken = world.emails["member_b"]
+
+    invite(who, taken)
+
+    with csrf_app.app_context():
+        try:
+            emails = db.session.scalars(
+                select(EmailMessage).where(EmailMessage.recipient == taken)
+            ).all()
+            assert [email.kind for email in emails] == ["invitation_notice"]
+            notice = emails[0]
+            assert "Atelier A" in notice.body_text and "a tenté de vous inviter" in notice.subject
+            assert "/invitation/" not in notice.body_text + notice.body_html
+        finally:
+            db.session.remove()
