@@ -12,6 +12,14 @@ from typing import Any
 from flask import Flask, abort, current_app, jsonify, request
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.models.filters import FilterRelation
+from flask_appbuilder.models.sqla.filters import (
+    FilterContains,
+    FilterEndsWith,
+    FilterNotContains,
+    FilterNotEndsWith,
+    FilterNotStartsWith,
+    FilterStartsWith,
+)
 from flask_babel import gettext
 from sqlalchemy import Integer, inspect
 from werkzeug.routing import IntegerConverter
@@ -30,6 +38,15 @@ _PAGE_SIZE = re.compile(r"psize_(.*)")
 _ORDER = re.compile(r"_oc_(.*)")
 _FILTER = re.compile(r"_flt_(\d)_(.*)")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+# FAB's filters matching text with LIKE, on its own lists (users, email log, …).
+LIKE_FILTERS = (
+    FilterStartsWith,
+    FilterEndsWith,
+    FilterContains,
+    FilterNotStartsWith,
+    FilterNotEndsWith,
+    FilterNotContains,
+)
 
 
 class IdConverter(IntegerConverter):
@@ -233,9 +250,14 @@ def _filter_problem(view: Any) -> str | None:
         numeric = isinstance(choices[int(match[1])], FilterRelation) or view.datamodel.is_integer(
             match[2]
         )
+        like = isinstance(choices[int(match[1])], LIKE_FILTERS)
         for value in request.args.getlist(argument):
             if numeric and value and not _in_range(value, 0, MAX_ID):
                 return gettext("The list cannot be filtered that way.")
+            # FAB puts the text into a LIKE pattern as it is: PostgreSQL refuses a pattern
+            # ending with its escape character.
+            if like and value.endswith("\\"):
+                return gettext("A search cannot end with a backslash.")
     return None
 
 
