@@ -44,6 +44,7 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     _configure_logging(app)
     _trust_proxies(app)
 
+    register_input_guards(app)
     register_extensions(app)
     register_security(app)
     register_cli(app)
@@ -129,6 +130,13 @@ def _configure_logging(app: Flask) -> None:
         logger = logging.getLogger(name)
         if logger.handlers:
             logger.propagate = False
+
+
+def register_input_guards(app: Flask) -> None:
+    from app.views.input_guards import register_input_guards as register
+
+    # First: every route takes the bounded <int:…>, and the check runs before any other hook.
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -5,7 +5,7 @@ import secrets
 from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import policy
@@ -25,6 +25,7 @@ from app.services.notification import EMAIL_QUEUE
 from app.uow import queue_job, transaction
 
 INVITATION_JOB = "send_invitation"
+INVITATION_NOTICE_JOB = "send_invitation_notice"
 INVITATION_VALIDITY = timedelta(days=7)
 # FAB's first_name and last_name columns.
 MAX_NAME_LENGTH = 64
@@ -87,17 +88,37 @@ def members_of(viewer: Viewer, organisation_id: int) -> list[AppUser]:
 
 def invite_member(
     viewer: Viewer, organisation_id: int, email: str, name: str, language: str = "fr"
-) -> MemberInvitation:
+) -> MemberInvitation | None:
     """Create an inactive member account and email them a link to choose their password.
+
+    An address another organisation (or the team) already uses gets no second account, and the
+    inviter is told nothing else than for a new address: who has an account elsewhere is not
+    theirs to learn. The address's owner is emailed a notice instead, and ``None`` is returned.
 
     :raise PermissionDenied: unless the viewer manages this organisation's members.
     :raise Invalid: for a malformed email or an unknown language.
-    :raise Conflict: if an account already uses this email.
+    :raise Conflict: if a member of this very organisation already uses this email.
     """
     _require_manager(viewer, organisation_id)
     email = checked_email(email)
     check_language(language)
     with transaction() as session:
+        taken = _account_using(session, email)
+        if taken is not None and taken.organisation_id != organisation_id:
+            # The address's owner learns someone tried; the inviter learns nothing.
+            queue_job(
+                session,
+                INVITATION_NOTICE_JOB,
+                {
+                    "user_id": taken.id,
+                    "organisation_id": organisation_id,
+                    "inviter_id": viewer.user_id,
+                },
+                queue=EMAIL_QUEUE,
+            )
+            # As long as creating the account takes: the answer's delay tells nothing either.
+            hash_password(secrets.token_urlsafe(32))
+            return None
         user = add_user(
             session,
             email=email,
@@ -113,6 +134,15 @@ def invite_member(
         session.flush()
         invitation = _send_invitation(session, viewer, user)
     return invitation
+
+
+def _account_using(session: Session, email: str) -> Row[tuple[int, int | None]] | None:
+    """Return the id and organisation of the account using ``email`` as its email or login."""
+    return session.execute(
+        select(AppUser.id, AppUser.organisation_id).where(
+            (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
+        )
+    ).first()
 
 
 def find_invitation(token: str) -> MemberInvitation:
