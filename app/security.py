@@ -32,13 +32,8 @@ from app.views.accounts import (
     UserGroupModelView,
     ViewMenuModelView,
 )
-from app.views.api.security import SESSION_CLAIM
-from app.views.sign_in import (
-    AuthDBView,
-    SecurityApi,
-    forget_failed_sign_ins,
-    note_failed_sign_in,
-)
+from app.views.api.security import SESSION_CLAIM, SecurityApi
+from app.views.sign_in import AuthDBView, forget_failed_sign_ins, note_failed_sign_in
 
 # What Flask-Login keeps in the cookie for a signed-in user.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id")

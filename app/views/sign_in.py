@@ -1,4 +1,5 @@
-"""The sign-in form and the API login, FAB's own, slowed down for anyone guessing passwords.
+"""The sign-in form, FAB's own, and the limits it shares with the API login
+(:mod:`app.views.api.security`), slowed down for anyone guessing passwords.
 
 Failed sign-ins only are counted, per account name and per address, the form and the API
 together; over either limit, or for a locked account, the answer is 429 with the moment to try
@@ -21,7 +22,6 @@ from flask_limiter.util import get_remote_address
 
 from app.domain.dates import format_moment
 from app.extensions import limiter
-from app.views.api.security import SecurityApi as SessionSecurityApi
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _form_over_limit(limit: RequestLimit) -> Response:
     return current_app.appbuilder.sm.auth_view.too_many_attempts(_end_of(limit))
 
 
-def _api_over_limit(limit: RequestLimit) -> Response:
+def api_over_limit(limit: RequestLimit) -> Response:
     return too_many_attempts_json(_end_of(limit))
 
 
@@ -160,78 +160,3 @@ class AuthDBView(FabAuthDBView):
             self.login_template, title=self.title, form=LoginForm_db(), appbuilder=self.appbuilder
         )
         return _refused(make_response(page), until)
-
-
-class SecurityApi(SessionSecurityApi):
-    """The API login (tokens bound to a session), under FAB's name, refusing locked accounts
-    and over-limit guessing."""
-
-    @expose("/login", methods=["POST"])
-    @failed_sign_in_limits(_api_over_limit)
-    def login(self) -> Response:
-        """Login endpoint for the API returns a JWT and optionally a refresh token
-        ---
-        post:
-          description: >-
-            Authenticate and get a JWT access token, and a single-use refresh token when asked
-            (each refresh answers a new one). Failed attempts are counted per
-            account name and per address; over the limit, or for an account locked after repeated
-            failures, the answer is 429 with the moment to try again.
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  properties:
-                    username:
-                      description: The username for authentication
-                      example: admin
-                      type: string
-                    password:
-                      description: The password for authentication
-                      example: complex-password
-                      type: string
-                    provider:
-                      description: Choose an authentication provider
-                      example: db
-                      type: string
-                      enum:
-                      - db
-                      - ldap
-                    refresh:
-                      description: If true a refresh token is provided also
-                      example: true
-                      type: boolean
-          responses:
-            200:
-              description: Authentication Successful
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      access_token:
-                        type: string
-                      refresh_token:
-                        type: string
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            429:
-              description: Too many failed attempts; try again after the moment given
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      message:
-                        type: string
-            500:
-              $ref: '#/components/responses/500'
-        """
-        until = self.appbuilder.sm.lock_of(submitted_name())
-        if until is not None:
-            return too_many_attempts_json(until)
-        return super().login()

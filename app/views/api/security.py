@@ -1,4 +1,5 @@
-"""FAB's token API, with tokens tied to a session kept on the server.
+"""FAB's token API, with tokens tied to a session kept on the server, slowed down for anyone
+guessing passwords (see :mod:`app.views.sign_in`).
 
 A login opens an API session; its access and refresh tokens carry the session's id (``sid``).
 A refresh token works once: the refresh answers a new access token and a new refresh token,
@@ -23,6 +24,12 @@ from marshmallow import ValidationError
 
 from app.domain.sessions import SessionKind
 from app.services.sessions import rotate_refresh_token, start_session
+from app.views.sign_in import (
+    api_over_limit,
+    failed_sign_in_limits,
+    submitted_name,
+    too_many_attempts_json,
+)
 
 SESSION_CLAIM = "sid"
 
@@ -42,16 +49,21 @@ def _tokens(identity: str, session_id: str, refresh_jti: str | None, fresh: bool
 
 
 class SecurityApi(FabSecurityApi):
-    """Log in and refresh as FAB does, each token bound to its session."""
+    """Log in and refresh as FAB does, under FAB's name, each token bound to its session; locked
+    accounts and over-limit guessing are refused."""
 
     @expose("/login", methods=["POST"])
+    @failed_sign_in_limits(api_over_limit)
     @safe
     def login(self) -> Response:
         """Authenticate; answer an access token, and a refresh token when asked.
         ---
         post:
           description: >-
-            Authenticate and get a JWT access token, and a single-use refresh token
+            Authenticate and get a JWT access token, and a single-use refresh token when asked
+            (each refresh answers a new one). Failed attempts are counted per
+            account name and per address; over the limit, or for an account locked after repeated
+            failures, the answer is 429 with the moment to try again.
           requestBody:
             required: true
             content:
@@ -60,15 +72,23 @@ class SecurityApi(FabSecurityApi):
                   type: object
                   properties:
                     username:
+                      description: The username for authentication
+                      example: admin
                       type: string
                     password:
+                      description: The password for authentication
+                      example: complex-password
                       type: string
                     provider:
+                      description: Choose an authentication provider
+                      example: db
                       type: string
                       enum:
                       - db
                       - ldap
                     refresh:
+                      description: If true a refresh token is provided also
+                      example: true
                       type: boolean
           responses:
             200:
@@ -86,9 +106,21 @@ class SecurityApi(FabSecurityApi):
               $ref: '#/components/responses/400'
             401:
               $ref: '#/components/responses/401'
+            429:
+              description: Too many failed attempts; try again after the moment given
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message:
+                        type: string
             500:
               $ref: '#/components/responses/500'
         """
+        until = self.appbuilder.sm.lock_of(submitted_name())
+        if until is not None:
+            return too_many_attempts_json(until)
         if not request.is_json:
             return self.response_400(message="Request payload is not JSON")
         try:
