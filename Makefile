@@ -26,7 +26,7 @@ run: install translations
 	$(BIN)/flask cnc sync-roles
 	$(BIN)/flask cnc seed-demo
 	$(BIN)/gunicorn "run:app" --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --no-control-socket \
-		--access-logfile -
+		--logger-class app.gunicorn_logger.RedactingLogger --access-logfile -
 
 test: install translations
 	scripts/ensure-test-tools

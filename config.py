@@ -1,6 +1,7 @@
 """Settings read from the environment, with safe defaults for a developer's machine."""
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -77,12 +78,20 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "OUTBOX_RETENTION_DAYS": env_int(environ, "OUTBOX_RETENTION_DAYS"),
         "JOB_RECORD_RETENTION_DAYS": env_int(environ, "JOB_RECORD_RETENTION_DAYS"),
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
+        "SESSION_IDLE_MINUTES": env_int(environ, "SESSION_IDLE_MINUTES"),
+        "SESSION_LIFETIME_HOURS": env_int(environ, "SESSION_LIFETIME_HOURS"),
+        "TRUSTED_PROXIES": env_int(environ, "CNC_TRUSTED_PROXIES"),
+        "SIGN_IN_LOCK_AFTER": env_int(environ, "SIGN_IN_LOCK_AFTER"),
+        "SIGN_IN_LOCK_MINUTES": env_int(environ, "SIGN_IN_LOCK_MINUTES"),
+        "SIGN_IN_ADDRESS_LIMIT": get("SIGN_IN_ADDRESS_LIMIT"),
     }
     return {key: value for key, value in values.items() if value is not None}
 
 
 class Config:
     APP_NAME = "CNC Pulse"
+    # development, testing or production: what CNC_ENV chose.
+    ENVIRONMENT = "development"
     # 32 bytes at least: it also signs the API's tokens (HMAC-SHA256, RFC 7518 §3.2).
     SECRET_KEY = "dev-only-secret-key-change-me-please"  # noqa: S105 - production requires its own
     SQLALCHEMY_DATABASE_URI = database_url(None)
@@ -141,7 +150,31 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Sessions live on the server (app.services.sessions), for cookies and API tokens alike.
+    # OWASP ASVS 4.0.3 §3.3.2, level 2: sign in again after 30 minutes unused or 12 hours in
+    # all. Each page in use counts, so a day's work is two sign-ins; a screen left open over
+    # lunch is signed out. The cookie's signature and the refresh token expire at the lifetime.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_LIFETIME_HOURS = 12
+    # A session's last use is written at most this often: most requests then only read it.
+    SESSION_TOUCH_SECONDS = 60
+    # Sessions over (ended, or unused) are listed nowhere but kept this long, then deleted.
+    SESSION_RETENTION_DAYS = 30
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
     RATELIMIT_ENABLED = False
+    # How many reverse proxies in front of the app add X-Forwarded-For (and -Proto, -Host):
+    # their values are believed, so client addresses and rate limits are the clients'.
+    TRUSTED_PROXIES = 0
+    # Strict-Transport-Security: only where the site is served over HTTPS alone.
+    SECURITY_HSTS = False
+    # Guessing passwords (ASVS V2.2.1), on the sign-in form and the API login alike. So many
+    # failed sign-ins within so many minutes of the first lock the account until those minutes
+    # are over, its owner told by email; with RATELIMIT_ENABLED the same count refuses names no
+    # account has, so both answer alike. Failures only count: a workshop behind one address can
+    # all sign in at once. The address limit counts failures for every name together.
+    SIGN_IN_LOCK_AFTER = 10
+    SIGN_IN_LOCK_MINUTES = 15
+    SIGN_IN_ADDRESS_LIMIT = "50 per 15 minutes"
 
     # Environment variables production refuses to start without.
     REQUIRED_ENVIRONMENT: tuple[str, ...] = ()
@@ -152,6 +185,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    ENVIRONMENT = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SECRET_KEY = "testing-secret-key-of-thirty-two-bytes"  # noqa: S105
@@ -160,7 +194,12 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENVIRONMENT = "production"
     SESSION_COOKIE_SECURE = True
+    # A __Host- cookie is only taken by browsers over HTTPS, for path /, with no Domain: no
+    # subdomain can set or overwrite it (create_app falls back to the plain name if not Secure).
+    SESSION_COOKIE_NAME = "__Host-cnc_session"
+    SECURITY_HSTS = True
     # The public payment pages are rate-limited per address: counted in Redis, shared by every
     # process; should Redis be down, each process counts on its own meanwhile.
     RATELIMIT_ENABLED = True

@@ -40,8 +40,11 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
         app.config.update(overrides)
     _check_required(app, config_class.REQUIRED_ENVIRONMENT)
     _check_time_zone(app)
+    _check_session_cookie(app)
     _configure_logging(app)
+    _trust_proxies(app)
 
+    register_input_guards(app)
     register_extensions(app)
     register_security(app)
     register_cli(app)
@@ -87,7 +90,32 @@ def _check_time_zone(app: Flask) -> None:
         ) from None
 
 
+def _check_session_cookie(app: Flask) -> None:
+    # Browsers drop a __Host- cookie that is not Secure, or has a Domain or another path.
+    if app.config["SESSION_COOKIE_NAME"].startswith("__Host-"):
+        if not app.config["SESSION_COOKIE_SECURE"]:
+            app.config["SESSION_COOKIE_NAME"] = "session"
+        else:
+            app.config["SESSION_COOKIE_DOMAIN"] = None
+            app.config["SESSION_COOKIE_PATH"] = "/"
+
+
+def _trust_proxies(app: Flask) -> None:
+    count = app.config["TRUSTED_PROXIES"]
+    if count < 0:
+        raise MissingSettingError(f"CNC_TRUSTED_PROXIES must be 0 or more, not {count}.")
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )
+
+
 def _configure_logging(app: Flask) -> None:
+    from app.log_redaction import install_redaction
+
+    install_redaction()
     if app.debug or app.testing:
         return
     logging.basicConfig(
@@ -102,6 +130,13 @@ def _configure_logging(app: Flask) -> None:
         logger = logging.getLogger(name)
         if logger.handlers:
             logger.propagate = False
+
+
+def register_input_guards(app: Flask) -> None:
+    from app.views.input_guards import register_input_guards as register
+
+    # First: every route takes the bounded <int:…>, and the check runs before any other hook.
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -125,7 +160,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from app import database, request_scope
+    from app import database, request_scope, security_headers
     from app.extensions import db
     from app.roles import ROLE_PERMISSIONS
     from app.views import register_views
@@ -136,6 +171,7 @@ def register_security(app: Flask) -> None:
     with app.app_context():
         appbuilder.init_app(app, db.session)
         register_views(app, appbuilder)
+    security_headers.install(app)
     # After FAB's own hook, which loads the user.
     app.before_request(request_scope.scope_request)
     app.teardown_request(request_scope.unscope_request)

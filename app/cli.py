@@ -74,7 +74,11 @@ def seed_demo_command() -> None:
     """Load the demo data (organisations, users of every role, projects in every status) once."""
     from app.services.demo import DEMO_LOGINS, seed_demo
 
-    if not seed_demo():
+    try:
+        loaded = seed_demo()
+    except DomainError as error:
+        _fail(error)
+    if not loaded:
         click.echo("Demo data is already there.")
         return
     click.echo("Demo data loaded. Logins:")

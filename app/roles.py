@@ -5,7 +5,10 @@ Naming carries the rule: back-office views end in ``AdminView``/``AdminApi``, po
 services decide what each one sees). Admin is FAB's admin role and reaches everything.
 """
 
-_ACCOUNT = [r"^(UserInfoEditView|ResetMyPasswordView)$", r".*"]
+# Every user's own account: the account page (FAB's user info page leads there), their details
+# and their password.
+_ACCOUNT = [r"^(AccountView|UserInfoEditView|ResetMyPasswordView)$", r".*"]
+_OWN_USER_INFO = [r"^UserDBModelView$", r"^can_userinfo$"]
 
 STAFF_PERMISSIONS = [
     # Organisations and settings are changed by Admin (SPEC §1, §6); the team only reads them.
@@ -17,6 +20,7 @@ STAFF_PERMISSIONS = [
     [r"^OpenApi$", r"^can_get$"],
     [r"^SwaggerView$", r"^can_show$"],
     _ACCOUNT,
+    _OWN_USER_INFO,
     [
         r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord"
         r"|Paiements|Factures|Journal des emails|Prestations|Exports comptables|Réglages)$",
@@ -29,6 +33,7 @@ ORGANISATION_PERMISSIONS = [
     [r".*PortalApi$", r".*"],
     [r".*SharedApi$", r".*"],
     _ACCOUNT,
+    _OWN_USER_INFO,
     [r"^(Mes projets|Portail)$", r"^menu_access$"],
 ]
 

@@ -188,6 +188,37 @@ def app(base_app, storage_dir: Path):
         shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
+@pytest.fixture
+def limited_apps(app, database_url: str, storage_dir: Path):
+    """Make apps whose rate limits count, in memory unless told, as production's do.
+
+    The limiter is one object for every app of the run and the last app made takes it over:
+    after the test it is emptied and switched off again, as the tests' app expects, and the
+    apps made close their connections.
+    """
+    from app.extensions import db, limiter
+
+    made = []
+
+    def make(**settings: object):
+        limited = make_app(
+            database_url,
+            storage_dir,
+            **{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", **settings},
+        )
+        made.append(limited)
+        limiter.reset()
+        return limited
+
+    yield make
+    limiter.reset()
+    limiter.limit_manager.set_default_limits([])
+    limiter.enabled = False
+    for limited in made:
+        with limited.app_context():
+            db.engine.dispose()
+
+
 def clean_database(engine) -> None:
     from flask_appbuilder import Model
 

@@ -20,6 +20,8 @@ from app.jobs import dispatch
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.services.notification import queue_expired_link_notices, queue_payment_link_reminders
+from app.services.password_reset import forget_dead_links
+from app.services.sessions import forget_old_sessions
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,17 @@ def notify_expired_payment_links() -> int:
     if count:
         log.info("%s expired payment-link notice(s) queued", count)
     return count
+
+
+def forget_old_sign_ins(now: datetime | None = None) -> dict[str, int]:
+    """Delete sessions over for ``SESSION_RETENTION_DAYS`` and reset links a day past expiry.
+
+    :return: how many of each were deleted.
+    """
+    counts = {"sessions": forget_old_sessions(now), "reset_links": forget_dead_links(now)}
+    if any(counts.values()):
+        log.info("Old sign-ins forgotten: %s", counts)
+    return counts
 
 
 def clean_job_records(now: datetime | None = None) -> dict[str, int]:

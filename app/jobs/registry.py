@@ -3,9 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
+from app.jobs.account_locked import send_account_locked
 from app.jobs.email import send_logged_email
-from app.jobs.invitation import send_invitation
+from app.jobs.invitation import send_invitation, send_invitation_notice
 from app.jobs.notify import send_notification
+from app.jobs.password import send_password_changed, send_password_reset
 from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
 
 # Each handler takes the outbox message id and its decoded payload as keyword arguments.
@@ -14,6 +16,10 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     # The name outbox rows already stored carry: it stays, whatever the function is called.
     "resend_email": send_logged_email,
     "send_invitation": send_invitation,
+    "send_invitation_notice": send_invitation_notice,
+    "send_password_reset": send_password_reset,
+    "send_password_changed": send_password_changed,
+    "send_account_locked": send_account_locked,
     "process_stripe_event": process_stripe_event,
     "expire_checkout_sessions": expire_checkout_sessions,
 }

@@ -42,6 +42,7 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "notify-expired-payment-links", 15 * MINUTE, housekeeping.notify_expired_payment_links
     ),
     PeriodicJob("clean-job-records", 60 * MINUTE, housekeeping.clean_job_records),
+    PeriodicJob("forget-old-sign-ins", 60 * MINUTE, housekeeping.forget_old_sign_ins),
     # A card payment whose webhook never arrived still ends in PAID.
     PeriodicJob(
         "reconcile-payments", 15 * MINUTE, stripe_jobs.settle_unreported_payments, "stripe"

@@ -7,6 +7,7 @@ from app.models.history import EventKind, ProjectEvent
 from app.models.invitation import MemberInvitation
 from app.models.organisation import Organisation
 from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
+from app.models.password_reset import PasswordReset
 from app.models.payment import (
     CheckoutSession,
     CheckoutStatus,
@@ -18,6 +19,7 @@ from app.models.payment import (
     StripeEvent,
 )
 from app.models.project import Counter, Project, RequestedService, project_service
+from app.models.session import UserSession
 from app.models.setting import Setting
 from app.models.user import AppUser, MemberStatus, NotificationPreference
 
@@ -42,6 +44,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "PasswordReset",
     "Payment",
     "PaymentLink",
     "PaymentStatus",
@@ -52,5 +55,6 @@ __all__ = [
     "RequestedService",
     "Setting",
     "StripeEvent",
+    "UserSession",
     "project_service",
 ]

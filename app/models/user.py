@@ -1,5 +1,6 @@
 """Users: FAB's accounts, extended with an organisation, a language and notification choices."""
 
+from datetime import datetime
 from enum import StrEnum
 
 from flask_appbuilder import Model
@@ -7,6 +8,7 @@ from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.base import UTCDateTime
 from app.models.organisation import Organisation
 
 
@@ -33,6 +35,10 @@ class AppUser(FabUser):
     status: Mapped[str] = mapped_column(
         String(12), nullable=False, default=MemberStatus.ACTIVE.value, server_default="active"
     )
+    # When the current run of failed sign-ins began (FAB counts them in fail_login_count), and
+    # the end of the lock too many of them set: until then even the right password is refused.
+    failed_sign_ins_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     organisation: Mapped[Organisation | None] = relationship(Organisation, lazy="joined")
 
     @property

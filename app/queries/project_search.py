@@ -28,8 +28,17 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 
-def _like(pattern: Callable[[str], str]) -> Callable[[Any, Any], ColumnElement[bool]]:
-    return lambda column, value: column.ilike(pattern(value))
+def like_escaped(value: Any) -> str:
+    """Return ``value`` with LIKE's wildcards and its escape (``\\``) taken literally."""
+    return str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(pattern: str) -> Callable[[Any, Any], ColumnElement[bool]]:
+    return lambda column, value: column.ilike(pattern.format(like_escaped(value)), escape="\\")
+
+
+def _not_like(pattern: str) -> Callable[[Any, Any], ColumnElement[bool]]:
+    return lambda column, value: ~column.ilike(pattern.format(like_escaped(value)), escape="\\")
 
 
 def _values(value: Any) -> list[Any]:
@@ -37,15 +46,16 @@ def _values(value: Any) -> list[Any]:
 
 
 # FAB's filter operators, by their argument names, as its list and API read them: the URLs and
-# the API's callers already use these names. As in FAB, their text is a LIKE pattern.
+# the API's callers already use these names. Unlike FAB, their text is searched for as typed:
+# ``%``, ``_`` and ``\\`` are not wildcards, and a trailing backslash is no broken pattern.
 OPERATORS: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
-    "sw": _like(lambda value: f"{value}%"),
-    "ew": _like(lambda value: f"%{value}"),
-    "ct": _like(lambda value: f"%{value}%"),
+    "sw": _like("{}%"),
+    "ew": _like("%{}"),
+    "ct": _like("%{}%"),
     "eq": lambda column, value: column == value,
-    "nsw": lambda column, value: ~column.ilike(f"{value}%"),
-    "new": lambda column, value: ~column.ilike(f"%{value}"),
-    "nct": lambda column, value: ~column.ilike(f"%{value}%"),
+    "nsw": _not_like("{}%"),
+    "new": _not_like("%{}"),
+    "nct": _not_like("%{}%"),
     "neq": lambda column, value: column != value,
     "gt": lambda column, value: column > value,
     "lt": lambda column, value: column < value,

@@ -67,6 +67,11 @@ TEXT_ARGUMENT = "q"
 RANGE_ARGUMENTS = ("created_from", "created_to", "deadline_from", "deadline_to")
 # The columns a filter may set as the search's own field rather than as a condition.
 FIELD_COLUMNS = ("status", "priority", "organisation_id")
+# The deepest page a list serves (from 0): each page deeper costs the database a longer scan,
+# and nobody reads past this one. Ids are the database's 32-bit integers.
+MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 
 class PagingError(ValueError):
@@ -115,14 +120,33 @@ def is_team_filter(name: str) -> bool:
     return match is not None and int(match[1]) < len(TEAM_FILTERS.get(match[2], ()))
 
 
-def _team_paging(args: Mapping[str, str]) -> dict[str, Any]:
-    try:
-        page = int(args.get(PAGE_ARGUMENT) or 0)
-        page_size = int(args.get(PAGE_SIZE_ARGUMENT) or DEFAULT_PAGE_SIZE)
-    except ValueError:
-        raise PagingError("Page and page size must be whole numbers.") from None
-    if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
+def whole_number(text: str | None, default: int) -> int:
+    """Read a page, a page size or an id as typed in a URL: ASCII digits, or nothing.
+
+    :raise PagingError: for anything else (a sign, a fraction, other scripts' digits, a number
+        too long to be a page or an id).
+    """
+    text = (text or "").strip()
+    if not text:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise PagingError("Page and page size must be whole numbers.")
+    return int(text)
+
+
+def check_page(page: int, page_size: int, first: int = 0) -> None:
+    """:raise PagingError: for a page before ``first`` or past ``MAX_PAGE``, or a page size out
+    of 1 to ``MAX_PAGE_SIZE``."""
+    if not first <= page <= MAX_PAGE + first:
+        raise PagingError(f"The page must be a number from {first} to {MAX_PAGE + first}.")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise PagingError(f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
+
+
+def _team_paging(args: Mapping[str, str]) -> dict[str, Any]:
+    page = whole_number(args.get(PAGE_ARGUMENT), 0)
+    page_size = whole_number(args.get(PAGE_SIZE_ARGUMENT), DEFAULT_PAGE_SIZE)
+    check_page(page, page_size)
     order, direction = WORK_QUEUE, "asc"
     # As FAB reads it: the order counts only with a direction.
     if args.get(DIRECTION_ARGUMENT) in ("asc", "desc") and ORDER_ARGUMENT in args:
@@ -168,7 +192,7 @@ def request_search(args: Mapping[str, str]) -> ProjectSearch:
     if priority and priority not in Priority.__members__:
         raise Invalid(N_("Unknown priority %(priority)s."), priority=priority)
     organisation = (args.get("organisation_id") or "").strip()
-    if organisation and not organisation.isdigit():
+    if organisation and not (_WHOLE_NUMBER.fullmatch(organisation) and int(organisation) <= MAX_ID):
         raise Invalid(N_("Choose the organisation from the list."))
     text = (args.get("q") or "").strip()
     oldest_first = args.get("sort") == "created"
@@ -200,13 +224,9 @@ def portal_search(args: Mapping[str, str]) -> ProjectSearch:
     :raise PagingError: for a page or page size that is not a positive whole number.
     :raise Invalid: as ``request_search``.
     """
-    try:
-        page = int(args.get("page") or 1)
-        page_size = min(int(args.get("psize") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
-    except ValueError:
-        raise PagingError("Page and page size must be whole numbers.") from None
-    if page < 1 or page_size < 1:
-        raise PagingError("Page and page size must be positive.")
+    page = whole_number(args.get("page"), 1)
+    page_size = min(whole_number(args.get("psize"), DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+    check_page(page, page_size, first=1)
     return replace(
         request_search(args),
         organisation_id=None,
@@ -221,12 +241,19 @@ def api_search(rison: Mapping[str, Any]) -> ProjectSearch:
     ``order_direction``, ``page`` (from 0) and ``page_size`` (out of 1 to 100 reads as 100,
     as FAB reads it).
 
-    :raise PagingError: for an order the list does not have.
+    :raise PagingError: for an order the list does not have, or a page out of 0 to ``MAX_PAGE``.
     :raise Invalid: for a filter the list does not have.
     """
     conditions = []
-    for item in rison.get("filters", []):
+    filters = rison.get("filters", [])
+    if not isinstance(filters, list) or not all(
+        isinstance(item, dict) and {"col", "opr", "value"} <= item.keys() for item in filters
+    ):
+        raise Invalid(N_("Projects cannot be filtered that way."))
+    for item in filters:
         column, operator = item["col"], item["opr"]
+        if not isinstance(column, str) or not isinstance(operator, str):
+            raise Invalid(N_("Projects cannot be filtered that way."))
         if operator not in API_FILTERS.get(column, ()):
             raise Invalid(N_("Projects cannot be filtered that way."))
         conditions.append(Condition(column, operator, _typed(column, item["value"])))
@@ -235,29 +262,39 @@ def api_search(rison: Mapping[str, Any]) -> ProjectSearch:
     direction = rison.get("order_direction") or "desc" if rison.get("order_column") else "desc"
     if order not in API_ORDERS or direction not in ("asc", "desc"):
         raise PagingError("Projects cannot be sorted by that column.")
-    page_size = rison.get("page_size") or DEFAULT_PAGE_SIZE
+    page, page_size = rison.get("page") or 0, rison.get("page_size") or DEFAULT_PAGE_SIZE
+    if not _is_integer(page) or not _is_integer(page_size):
+        raise PagingError("Page and page size must be whole numbers.")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         page_size = MAX_PAGE_SIZE
-    search = ProjectSearch(
-        order=order,
-        direction=direction,
-        page=rison.get("page") or 0,
-        page_size=page_size,
-    )
+    check_page(page, page_size)
+    search = ProjectSearch(order=order, direction=direction, page=page, page_size=page_size)
     return _with_fields(search, conditions)
 
 
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _typed(column: str, value: Any) -> Any:
-    """Read a filter's value as its column holds it."""
+    """Read a filter's value as its column holds it.
+
+    :raise Invalid: for a value of another type, or a number no id can be.
+    """
     if isinstance(value, list):
         return [_typed(column, item) for item in value]
     try:
         if column == "organisation_id":
-            return int(value)
+            number = int(value)
+            if isinstance(value, bool | float) or not -MAX_ID - 1 <= number <= MAX_ID:
+                raise ValueError(value)
+            return number
         if column == "deadline":
             return date.fromisoformat(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise Invalid(N_("Projects cannot be filtered that way.")) from None
+    if not isinstance(value, str):
+        raise Invalid(N_("Projects cannot be filtered that way."))
     return value
 
 

@@ -6,16 +6,21 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain import passwords
 from app.domain.errors import N_, Conflict, Invalid, NotFound
 from app.domain.policy import Role
+from app.domain.sessions import SessionEnd
 from app.extensions import db
 from app.models import AppUser, MemberStatus, Organisation
-from app.uow import transaction
+from app.models.base import utcnow
+from app.services.notification import EMAIL_QUEUE
+from app.services.sessions import end_sessions_of
+from app.uow import queue_job, transaction
 
+CHANGE_NOTICE_JOB = "send_password_changed"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 10
 MAX_EMAIL_LENGTH = 320
 
 
@@ -30,12 +35,13 @@ def checked_email(email: str | None) -> str:
     return email
 
 
-def check_password(password: str | None) -> None:
-    """:raise Invalid: for a password too short to be accepted."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            N_("A password needs at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
-        )
+def check_password(password: str | None, *user_inputs: str | None) -> None:
+    """Apply the password rule (:mod:`app.domain.passwords`).
+
+    :param user_inputs: the account's email and names: a password made of them is refused.
+    :raise Invalid: for a password too short, too long or too easy to guess, saying why.
+    """
+    passwords.check_password(password, user_inputs)
 
 
 def check_language(language: str) -> None:
@@ -141,13 +147,13 @@ def create_user(
 ) -> AppUser:
     """Create a login; the email is the username.
 
-    :raise Invalid: for a bad email, a short password, an unknown role, an organisation role
-        without organisation or a staff role with one.
+    :raise Invalid: for a bad email, a password the rule refuses, an unknown role, an
+        organisation role without organisation or a staff role with one.
     :raise Conflict: if the email is taken.
     :raise NotFound: if the organisation does not exist.
     """
     email = checked_email(email)
-    check_password(password)
+    check_password(password, email, name)
     try:
         role_enum = Role(role)
     except ValueError:
@@ -193,8 +199,10 @@ def add_user(
 ) -> AppUser:
     """Add a checked account to the caller's transaction; the email is the login.
 
+    :raise Invalid: for a password the rule refuses.
     :raise Conflict: if an account already uses the email.
     """
+    check_password(password, email, name)
     taken = session.scalar(
         select(AppUser.id).where(
             (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
@@ -239,15 +247,15 @@ class UserInput:
 def save_user(user_id: int | None, data: UserInput, password: str | None = None) -> AppUser:
     """Create an account (``user_id`` None, with its password) or update one, roles included.
 
-    :raise Invalid: for a bad email, a short password, no role or one not of ours, staff and
-        organisation roles mixed, an organisation role without organisation or a staff role
-        with one, or an unknown language.
+    :raise Invalid: for a bad email, a password the rule refuses, no role or one not of ours,
+        staff and organisation roles mixed, an organisation role without organisation or a
+        staff role with one, or an unknown language.
     :raise Conflict: if another account uses the email.
     :raise NotFound: if the user or the organisation does not exist.
     """
     email = checked_email(data.email)
     if user_id is None:
-        check_password(password)
+        check_password(password, email, data.first_name, data.last_name)
     roles = _checked_roles(data.roles, data.organisation_id)
     check_language(data.language)
     with transaction() as session:
@@ -286,18 +294,43 @@ def save_user(user_id: int | None, data: UserInput, password: str | None = None)
     return user
 
 
-def set_password(user_id: int, password: str) -> None:
-    """Give an account a new password, hashed the way the login checks it.
+def set_password(
+    user_id: int,
+    password: str,
+    current_password: str | None = None,
+    *,
+    keep_session: str | None = None,
+) -> None:
+    """Give an account a new password, hashed the way the login checks it; end every session and
+    token signed in with the old one, and tell the owner.
 
-    :raise Invalid: for a password that is too short.
+    Whoever set it (the owner, an Admin, a reset link), the owner is emailed a notice once the
+    change commits, saying what to do if it was not them.
+
+    :param current_password: required when users change their own password: it must be the
+        account's present password.
+    :param keep_session: the session the user changes their own password from, which stays
+        open; every other one ends (an Admin's reset or a reset link keeps none).
+    :raise Invalid: for a wrong current password, or a new one the rule refuses.
     :raise NotFound: if the user does not exist.
     """
-    check_password(password)
     with transaction() as session:
         user = session.get(AppUser, user_id)
         if user is None:
             raise NotFound(N_("User not found."))
+        if current_password is not None and not check_password_hash(
+            user.password or "", current_password
+        ):
+            raise Invalid(N_("The current password is not right."))
+        check_password(password, user.email, user.first_name, user.last_name)
         user.password = hash_password(password)
+        end_sessions_of(session, user_id, keep=keep_session, reason=SessionEnd.PASSWORD_CHANGED)
+        queue_job(
+            session,
+            CHANGE_NOTICE_JOB,
+            {"user_id": user.id, "changed_at": utcnow().isoformat()},
+            queue=EMAIL_QUEUE,
+        )
 
 
 def _checked_roles(names: tuple[str, ...], organisation_id: int | None) -> list[Role]:

@@ -8,8 +8,10 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
+from app.domain.errors import N_, Conflict
 from app.domain.policy import Role, Viewer
 from app.extensions import db
 from app.models import AppUser, FileKind, Organisation, RequestedService
@@ -174,8 +176,19 @@ PROJECTS = (
 )
 
 
+DEMO_IN_PRODUCTION = N_(
+    "The demo data is never loaded in production (CNC_ENV=production): its accounts have "
+    "published passwords. Create real accounts with flask cnc create-user."
+)
+
+
 def seed_demo() -> bool:
-    """Load the demo once; return False when it is already there."""
+    """Load the demo once; return False when it is already there.
+
+    :raise Conflict: in production, before anything is written.
+    """
+    if current_app.config["ENVIRONMENT"] == "production":
+        raise Conflict(DEMO_IN_PRODUCTION)
     if db.session.scalar(select(AppUser.id).where(AppUser.email == DEMO_LOGINS[0][0])):
         return False
     update_settings(

@@ -2,16 +2,17 @@
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.policy import Role, Viewer
 from app.extensions import db
-from app.models import AppUser, MemberInvitation, MemberStatus
+from app.models import AppUser, MemberInvitation, MemberStatus, NotificationPreference
 from app.models.base import utcnow
 from app.services.account import (
     add_user,
@@ -24,21 +25,51 @@ from app.services.notification import EMAIL_QUEUE
 from app.uow import queue_job, transaction
 
 INVITATION_JOB = "send_invitation"
+INVITATION_NOTICE_JOB = "send_invitation_notice"
 INVITATION_VALIDITY = timedelta(days=7)
+# FAB's first_name and last_name columns.
+MAX_NAME_LENGTH = 64
 
 
-def set_language(user_id: int, language: str) -> None:
-    """Choose the language of a user's interface and emails.
+def save_own_settings(
+    user_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    language: str,
+    notify: Collection[str],
+    kinds: Collection[str],
+) -> None:
+    """Save what a user sets on their account page: name, language, the emails they receive.
 
-    :raise Invalid: for a language the application does not offer.
+    :param notify: the kinds of notification switched on; every other one of ``kinds``, the
+        kinds the user's role may switch off, is switched off.
+    :raise Invalid: for an empty first name, a name too long, or an unknown language.
     :raise NotFound: if the user does not exist.
     """
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name:
+        raise Invalid(N_("Enter your first name."))
+    if len(first_name) > MAX_NAME_LENGTH or len(last_name) > MAX_NAME_LENGTH:
+        raise Invalid(N_("A name has at most %(count)s characters."), count=MAX_NAME_LENGTH)
     check_language(language)
     with transaction() as session:
         user = session.get(AppUser, user_id)
         if user is None:
             raise NotFound(N_("User not found."))
-        user.language = language
+        user.first_name, user.last_name, user.language = first_name, last_name, language
+        stored = {
+            preference.kind: preference
+            for preference in session.scalars(
+                select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+            )
+        }
+        for kind in kinds:
+            enabled = kind in notify
+            if kind in stored:
+                stored[kind].enabled = enabled
+            elif not enabled:
+                session.add(NotificationPreference(user_id=user_id, kind=kind, enabled=False))
 
 
 def members_of(viewer: Viewer, organisation_id: int) -> list[AppUser]:
@@ -57,17 +88,37 @@ def members_of(viewer: Viewer, organisation_id: int) -> list[AppUser]:
 
 def invite_member(
     viewer: Viewer, organisation_id: int, email: str, name: str, language: str = "fr"
-) -> MemberInvitation:
+) -> MemberInvitation | None:
     """Create an inactive member account and email them a link to choose their password.
+
+    An address another organisation (or the team) already uses gets no second account, and the
+    inviter is told nothing else than for a new address: who has an account elsewhere is not
+    theirs to learn. The address's owner is emailed a notice instead, and ``None`` is returned.
 
     :raise PermissionDenied: unless the viewer manages this organisation's members.
     :raise Invalid: for a malformed email or an unknown language.
-    :raise Conflict: if an account already uses this email.
+    :raise Conflict: if a member of this very organisation already uses this email.
     """
     _require_manager(viewer, organisation_id)
     email = checked_email(email)
     check_language(language)
     with transaction() as session:
+        taken = _account_using(session, email)
+        if taken is not None and taken.organisation_id != organisation_id:
+            # The address's owner learns someone tried; the inviter learns nothing.
+            queue_job(
+                session,
+                INVITATION_NOTICE_JOB,
+                {
+                    "user_id": taken.id,
+                    "organisation_id": organisation_id,
+                    "inviter_id": viewer.user_id,
+                },
+                queue=EMAIL_QUEUE,
+            )
+            # As long as creating the account takes: the answer's delay tells nothing either.
+            hash_password(secrets.token_urlsafe(32))
+            return None
         user = add_user(
             session,
             email=email,
@@ -83,6 +134,15 @@ def invite_member(
         session.flush()
         invitation = _send_invitation(session, viewer, user)
     return invitation
+
+
+def _account_using(session: Session, email: str) -> Row[tuple[int, int | None]] | None:
+    """Return the id and organisation of the account using ``email`` as its email or login."""
+    return session.execute(
+        select(AppUser.id, AppUser.organisation_id).where(
+            (func.lower(AppUser.email) == email) | (func.lower(AppUser.username) == email)
+        )
+    ).first()
 
 
 def find_invitation(token: str) -> MemberInvitation:
@@ -107,12 +167,12 @@ def accept_invitation(token: str, password: str) -> AppUser:
     """Set the invited member's password and open their account; the link then stops working.
 
     :raise NotFound: for an unknown, used or expired token.
-    :raise Invalid: for a password that is too short.
+    :raise Invalid: for a password the rule refuses, saying why.
     """
-    check_password(password)
     with transaction() as session:
         invitation = find_invitation(token)
         user = invitation.user
+        check_password(password, user.email, user.first_name, user.last_name)
         user.password = hash_password(password)
         user.active = True
         user.status = MemberStatus.ACTIVE.value

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.errors import N_, Invalid
+from app.log_redaction import redact
 from app.models import (
     CheckoutSession,
     CheckoutStatus,
@@ -65,7 +66,7 @@ def receive_stripe_event(payload: bytes, signature: str | None) -> bool:
             {
                 "id": str(event["id"])[:255],
                 "type": str(event["type"])[:100],
-                "payload": payload.decode("utf-8"),
+                "payload": stored_payload(event),
                 "received_at": utcnow(),
             },
         )
@@ -73,6 +74,25 @@ def receive_stripe_event(payload: bytes, signature: str | None) -> bool:
             return False
         queue_job(session, PROCESS_EVENT_JOB, {"event_id": stored}, queue=STRIPE_QUEUE)
         return True
+
+
+def stored_payload(event: dict[str, Any]) -> str:
+    """Return the event as it is kept: the client's page token taken out of its addresses.
+
+    A Checkout Session carries the success and cancel addresses, which are the client's secret
+    page; the token must be kept nowhere but as its hash.
+    """
+    return json.dumps(_redacted(event), separators=(",", ":"), ensure_ascii=False)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(each) for key, each in value.items()}
+    if isinstance(value, list):
+        return [_redacted(each) for each in value]
+    return value
 
 
 def handle_stripe_event(event_id: str) -> None:

@@ -8,10 +8,15 @@ holds the rules on roles, organisations and emails.
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import (
+    BS3PasswordFieldWidget,
+    BS3TextFieldWidget,
+    Select2Widget,
+)
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.views import PermissionModelView as FabPermissionModelView
 from flask_appbuilder.security.views import (
     PermissionViewModelView as FabPermissionViewModelView,
@@ -28,14 +33,22 @@ from wtforms import PasswordField, SelectField, StringField, validators
 from wtforms.validators import EqualTo
 
 from app.domain.errors import DomainError, NotFound
+from app.domain.passwords import MAX_LENGTH
+from app.extensions import limiter
 from app.queries.records import organisations
 from app.services.account import UserInput, save_user, set_password
+from app.services.sessions import SESSION_KEY
 from app.views.errors import flash_error
 from app.views.formatting import EMPTY, local_datetime
 
 # FAB's ModelView routes that serve nothing here.
 UNUSED_ROUTES = frozenset({"action", "action_post", "download"})
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+# Per address: a person changes their password now and then; a guesser needs many tries.
+OWN_CHANGE_LIMIT = "10 per hour"
+PASSWORD_ADVICE = lazy_gettext(
+    "At least 12 characters, hard to guess: a few unrelated words make a strong password."
+)
 
 
 class WithoutActions:
@@ -133,7 +146,6 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
             {"fields": ["last_login", "login_count", "fail_login_count", "created_on"]},
         ),
     ]
-    user_show_fieldsets = show_fieldsets[:2]
     add_columns = [
         "first_name",
         "last_name",
@@ -158,8 +170,9 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         **_user_fields(),
         "password": PasswordField(
             lazy_gettext("Password"),
-            description=lazy_gettext("At least 10 characters."),
+            description=PASSWORD_ADVICE,
             validators=[validators.DataRequired()],
+            render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
         ),
         "conf_password": PasswordField(
             lazy_gettext("Confirm the password"),
@@ -210,21 +223,14 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         widgets = self._get_show_widget(pk, item, actions={})
         self.update_redirect()
         return self.render_template(
-            self.show_template, pk=item.id, title=self.show_title, widgets=widgets, own=False
+            self.show_template, pk=item.id, title=self.show_title, widgets=widgets
         )
 
     @expose("/userinfo/")
     @has_access
     def userinfo(self) -> Any:
-        """Show the logged-in user's own account, with links to edit it and change the password."""
-        item = self.datamodel.get(g.user.id, self._base_filters)
-        widgets = self._get_show_widget(
-            g.user.id, item, actions={}, show_fieldsets=self.user_show_fieldsets
-        )
-        self.update_redirect()
-        return self.render_template(
-            self.show_template, pk=g.user.id, title=self.user_info_title, widgets=widgets, own=True
-        )
+        """Send every user to their account page, the one page of their own account."""
+        return redirect(url_for("AccountView.index"))
 
     def _add(self) -> Any:
         get_filter_args(self._filters, disallow_if_not_in_search=False)
@@ -273,12 +279,62 @@ class UserDBModelView(WithoutActions, FabUserDBModelView):
         return True
 
 
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            lazy_gettext("New password"),
+            description=PASSWORD_ADVICE,
+            validators=[validators.DataRequired()],
+            widget=BS3PasswordFieldWidget(),
+            # Password managers offer to generate and save a new password.
+            render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
+        ),
+        PasswordField(
+            lazy_gettext("Confirm the password"),
+            validators=[
+                validators.DataRequired(),
+                EqualTo("password", message=lazy_gettext("The two passwords differ.")),
+            ],
+            widget=BS3PasswordFieldWidget(),
+            render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
+        ),
+    )
+
+
+class SetPasswordForm(DynamicForm):
+    """A new password, typed twice; the account service judges it."""
+
+    password, conf_password = _new_password_fields()
+
+
+class ChangeMyPasswordForm(DynamicForm):
+    """One's present password, then the new one typed twice."""
+
+    current_password = PasswordField(
+        lazy_gettext("Current password"),
+        validators=[validators.DataRequired()],
+        widget=BS3PasswordFieldWidget(),
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, conf_password = _new_password_fields()
+
+
 class PasswordFormMixin:
     """Set a password through the account service; a refusal shows the form again."""
 
-    def _set(self, user_id: Any, form: Any) -> Any:
+    form_title = lazy_gettext("Change the password")
+
+    def _set(
+        self,
+        user_id: Any,
+        form: Any,
+        current_password: str | None = None,
+        keep_session: str | None = None,
+    ) -> Any:
         try:
-            set_password(int(user_id), form.password.data)
+            set_password(
+                int(user_id), form.password.data, current_password, keep_session=keep_session
+            )
         except (TypeError, ValueError, NotFound):
             abort(404)
         except DomainError as error:
@@ -298,6 +354,8 @@ class PasswordFormMixin:
 class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
     """Admin sets someone's password: ?pk=<user id>."""
 
+    form = SetPasswordForm
+
     def form_post(self, form: Any) -> Any:
         return self._set(request.args.get("pk"), form) or redirect(
             url_for("UserDBModelView.show", pk=request.args.get("pk"))
@@ -305,7 +363,22 @@ class ResetPasswordView(PasswordFormMixin, FabResetPasswordView):
 
 
 class ResetMyPasswordView(PasswordFormMixin, FabResetMyPasswordView):
-    """Every user changes their own password."""
+    """Every user changes their own password, giving the present one first; their other
+    sessions end, this one stays."""
+
+    form = ChangeMyPasswordForm
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    @limiter.limit(OWN_CHANGE_LIMIT)
+    def this_form_post(self) -> Any:
+        """Check the form; a limit per address slows anyone guessing the present password."""
+        return super().this_form_post()
 
     def form_post(self, form: Any) -> Any:
-        return self._set(g.user.id, form)
+        return self._set(
+            g.user.id,
+            form,
+            form.current_password.data or "",
+            keep_session=session.get(SESSION_KEY),
+        )

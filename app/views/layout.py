@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Flask, render_template
+from flask import Flask, render_template, url_for
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.menu import MenuItem
 from flask_babel import get_locale
@@ -47,7 +47,7 @@ class Navigation:
             languages=Markup(  # noqa: S704
                 render_template(LANGUAGE_TEMPLATE, current=languages.get(current), others=others)
             ),
-            profile=appbuilder.get_url_for_userinfo,
+            profile=url_for("AccountView.index"),
             logout=appbuilder.get_url_for_logout,
             login=appbuilder.get_url_for_login,
         )

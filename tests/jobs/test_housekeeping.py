@@ -14,12 +14,20 @@ from app.domain.policy import Role
 from app.extensions import db
 from app.jobs.housekeeping import (
     clean_job_records,
+    forget_old_sign_ins,
     notify_expired_payment_links,
     remind_expiring_payment_links,
 )
 from app.jobs.runner import run_outbox_message
 from app.jobs.schedule import SCHEDULE, build_scheduler, periodic_job, run_periodic
-from app.models import OutboxMessage, OutboxStatus, PaymentLink, Project
+from app.models import (
+    OutboxMessage,
+    OutboxStatus,
+    PasswordReset,
+    PaymentLink,
+    Project,
+    UserSession,
+)
 from app.services.notification import set_preference
 from app.services.payment_link import hash_token
 from config import from_environment
@@ -262,6 +270,51 @@ def test_old_settled_outbox_messages_and_failed_job_records_are_deleted(make_job
         assert clean_job_records() == {"outbox": 0, "jobs": 0}
 
 
+def test_sessions_long_over_and_dead_reset_links_are_deleted(mail_app):
+    user = UserFactory(role=Role.TEAM)
+    moment = now()
+
+    def session(name: str, seen_days_ago: int, ended_days_ago: int | None) -> UserSession:
+        ended = None if ended_days_ago is None else moment - timedelta(days=ended_days_ago)
+        return UserSession(
+            id=name.ljust(32, "0"),
+            user_id=user.id,
+            kind="web",
+            created_at=moment - timedelta(days=seen_days_ago),
+            last_seen_at=moment - timedelta(days=seen_days_ago),
+            ended_at=ended,
+        )
+
+    def link(name: str, expired_hours_ago: int) -> PasswordReset:
+        return PasswordReset(
+            user_id=user.id,
+            token_hash=name.ljust(64, "0"),
+            expires_at=moment - timedelta(hours=expired_hours_ago),
+        )
+
+    db.session.add_all(
+        [
+            session("open", 0, None),
+            session("endedrecently", 29, 29),
+            session("endedlongago", 31, 31),
+            session("abandoned", 31, None),
+            link("a", -1),
+            link("b", 23),
+            link("c", 25),
+        ]
+    )
+    db.session.commit()
+
+    assert forget_old_sign_ins() == {"sessions": 2, "reset_links": 1}
+
+    db.session.expire_all()
+    kept = {row.id.rstrip("0") for row in db.session.scalars(select(UserSession))}
+    assert kept == {"open", "endedrecently"}
+    links = {row.token_hash.rstrip("0") for row in db.session.scalars(select(PasswordReset))}
+    assert links == {"a", "b"}
+    assert forget_old_sign_ins() == {"sessions": 0, "reset_links": 0}
+
+
 def test_the_schedule_runs_each_job_on_a_queue_workers_listen_to(mail_app, redis_url):
     names = [entry.name for entry in SCHEDULE]
     assert len(set(names)) == len(names)
@@ -270,6 +323,7 @@ def test_the_schedule_runs_each_job_on_a_queue_workers_listen_to(mail_app, redis
         "remind-expiring-payment-links",
         "notify-expired-payment-links",
         "clean-job-records",
+        "forget-old-sign-ins",
         "reconcile-payments",
     } <= set(names)
     assert all(entry.queue in mail_app.config["RQ_QUEUES"] for entry in SCHEDULE)

@@ -9,7 +9,6 @@ from app.extensions import db
 from app.models import CheckoutSession, PaymentLink, StripeEvent
 from app.models.base import utcnow
 from app.services.payment_link import hash_token
-from tests.conftest import make_app
 from tests.payments.conftest import payable_project, stripe_settings
 
 NOT_VALID_FR = "Ce lien ne fonctionne plus"
@@ -83,54 +82,19 @@ def test_without_stripe_keys_the_page_says_to_contact_the_team(cast, client, app
     assert db.session.scalar(select(func.count(StripeEvent.id))) == 0
 
 
-def test_the_page_is_rate_limited(cast, database_url, storage_dir, stripe_standin):
-    from app.extensions import limiter
-
+def test_the_page_is_rate_limited(cast, limited_apps, stripe_standin):
     payable = payable_project(cast)
-    limited = make_app(
-        database_url,
-        storage_dir,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-        **stripe_settings(stripe_standin),
-    )
-    try:
-        client = limited.test_client()
-        codes = [client.get(f"/pay/{payable.token}").status_code for _ in range(61)]
-        guesses = [client.get(f"/pay/guess-{n}").status_code for n in range(2)]
-    finally:
-        limiter.reset()
-        # The limiter is one object for every app of the run: leave it as the others expect.
-        limiter.enabled = False
-        with limited.app_context():
-            db.engine.dispose()
+    client = limited_apps(**stripe_settings(stripe_standin)).test_client()
+    codes = [client.get(f"/pay/{payable.token}").status_code for _ in range(61)]
+    guesses = [client.get(f"/pay/guess-{n}").status_code for n in range(2)]
     assert codes[:60] == [200] * 60
     assert codes[60] == 429
     assert guesses == [429, 429]
 
 
-def test_a_limit_for_every_request_is_still_checked_before_each(
-    cast, database_url, storage_dir, stripe_standin
-):
+def test_a_limit_for_every_request_is_still_checked_before_each(cast, limited_apps, stripe_standin):
     """Limits are checked in the routes declaring them, unless one is set for every route."""
-    from app.extensions import limiter
-
-    limited = make_app(
-        database_url,
-        storage_dir,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_DEFAULT="3 per minute",
-        **stripe_settings(stripe_standin),
-    )
-    try:
-        client = limited.test_client()
-        codes = [client.get("/login/").status_code for _ in range(4)]
-    finally:
-        limiter.reset()
-        # The limiter is one object for every app of the run: its limit must not outlive us.
-        limiter.limit_manager.set_default_limits([])
-        limiter.enabled = False
-        with limited.app_context():
-            db.engine.dispose()
+    limited = limited_apps(RATELIMIT_DEFAULT="3 per minute", **stripe_settings(stripe_standin))
+    client = limited.test_client()
+    codes = [client.get("/login/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

@@ -107,7 +107,7 @@ def readable_urls(world: World) -> list[str]:
         f"/portal/projects/{world.mine}/edit",
         f"/portal/projects/{world.mine}/delete",
         f"/portal/projects/{world.mine}/files/{world.my_file}",
-        "/portal/account/",
+        "/account/",
     ]
 
 

@@ -187,7 +187,16 @@ MATRIX: list[Entry] = [
     row(r"UserInfoEditView\.this_form_(get|post)", "GET,POST", (LOGIN, OK, OK, OK, OK, OK)),
     row(r"ResetMyPasswordView\.this_form_(get|post)", "GET,POST", (LOGIN, OK, OK, OK, OK, OK)),
     row(r"ResetPasswordView\.this_form_(get|post)", "GET,POST", ADMIN_ONLY),
-    row(r"UserDBModelView\.userinfo", "GET", ADMIN_ONLY),
+    # One account page for every role; FAB's user info page leads there.
+    row(r"UserDBModelView\.userinfo", "GET", (LOGIN, OK, OK, OK, OK, OK)),
+    row(r"AccountView\.index", "GET", (LOGIN, OK, OK, OK, OK, OK)),
+    row(
+        r"AccountView\.index",
+        "POST",
+        (LOGIN, OK, OK, OK, OK, OK),
+        data={"first_name": "Matrice", "language": "fr"},
+    ),
+    row(r"AccountView\.end_other_sessions", "POST", (LOGIN, OK, OK, OK, OK, OK)),
     row(r"UserStatsChartView\.chart", "GET", ADMIN_ONLY),
     # FAB's security screens: Admin only. Accounts are deactivated, never deleted.
     *fab_crud_view("UserDBModelView", "user", delete=False),
@@ -281,8 +290,6 @@ MATRIX: list[Entry] = [
     row(r"ProjectFilePortalView\.remove", "POST", PORTAL_WRITE_ON_A),
     row(r"CommentPortalView\.comment", "POST", PORTAL_WRITE_ON_A, data={"body": "x"}),
     row(r"ExportPortalView\.export", "GET", PORTAL),
-    row(r"AccountPortalView\.index", "GET", PORTAL),
-    row(r"AccountPortalView\.index", "POST", PORTAL_WRITE, data={"language": "fr"}),
     # Members: the organisation admin's; a member gets 403 on every members route.
     row(r"MemberPortalView\.list", "GET", (LOGIN, DENIED, OK, DENIED, OK, OK)),
     row(
@@ -300,6 +307,11 @@ MATRIX: list[Entry] = [
     ),
     # The invited member's page is public; a token nobody was sent is not found, for anyone.
     row(r"InvitationView\.accept", "GET,POST", (MISSING,) * 6, data={"password": "x" * 12}),
+    # Whoever forgot their password asks for a link without logging in; the answer, the same for
+    # any address, leads back to the login page. A reset token nobody was sent is not found.
+    row(r"ForgotPasswordView\.forgot", "GET", PUBLIC),
+    row(r"ForgotPasswordView\.ask", "POST", (LOGIN,) * 6, data={"email": "x@example.test"}),
+    row(r"ForgotPasswordView\.reset", "GET,POST", (MISSING,) * 6, data={"password": "x" * 12}),
 ]
 
 
@@ -525,6 +537,8 @@ WITHOUT_TOKEN = [
     ("admin", "/users/add", {}),
     ("member_a", "/portal/projects/{project}/comments", {"body": "x"}),
     ("member_a", "/portal/projects/{project}/delete", {"confirm": "yes"}),
+    ("member_a", "/account/sessions/end-others", {}),
+    ("team", "/account/", {"first_name": "Sans jeton", "language": "en"}),
 ]
 
 

@@ -30,7 +30,7 @@ def test_create_organisation_and_users_of_every_role(app):
     ("kwargs", "error", "message"),
     [
         ({"email": "nope"}, Invalid, "nope is not a valid email address."),
-        ({"password": "court"}, Invalid, "A password needs at least 10 characters."),
+        ({"password": "court"}, Invalid, "A password needs at least 12 characters."),
         (
             {"role": "Boss"},
             Invalid,

@@ -1,5 +1,7 @@
 """Settings from the environment, and production's refusal to start without its own."""
 
+from datetime import timedelta
+
 import pytest
 
 from app import MissingSettingError, create_app
@@ -109,3 +111,22 @@ def test_a_display_time_zone_that_does_not_exist_stops_start_up(monkeypatch):
     monkeypatch.setenv("DISPLAY_TIMEZONE", "Europe/Atlantis")
     with pytest.raises(MissingSettingError, match="DISPLAY_TIMEZONE 'Europe/Atlantis'"):
         create_app("testing")
+
+
+def test_session_limits_come_from_the_environment_and_bound_cookie_and_refresh_token(
+    monkeypatch,
+):
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "15")
+    monkeypatch.setenv("SESSION_LIFETIME_HOURS", "8")
+
+    app = create_app("testing")
+
+    assert app.config["SESSION_IDLE_MINUTES"] == 15
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
+    assert app.config["JWT_REFRESH_TOKEN_EXPIRES"] == timedelta(hours=8)
+
+
+def test_sessions_default_to_thirty_minutes_idle_and_twelve_hours_in_all():
+    app = create_app("testing")
+
+    assert (app.config["SESSION_IDLE_MINUTES"], app.config["SESSION_LIFETIME_HOURS"]) == (30, 12)

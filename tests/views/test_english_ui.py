@@ -81,7 +81,7 @@ def test_portal_pages_are_english(client):
         f"/portal/projects/{project_id}",
         f"/portal/projects/{project_id}/edit",
         f"/portal/projects/{project_id}/delete",
-        "/portal/account/",
+        "/account/",
         "/portal/members/",
     ]
 

@@ -74,6 +74,21 @@ def test_an_invited_member_chooses_a_password_then_logs_in(admin_client, admin, 
     assert client.get(link).status_code == 404
 
 
+def test_an_invitation_refuses_a_weak_password_and_keeps_the_link(admin_client, client):
+    invite(admin_client)
+    link = invitation_link()
+    admin_client.get("/logout/")
+
+    for weak in ("aaaaaaaaaaaa", "password1234", "1234567890ab", "new@example.test"):
+        response = client.post(link, data={"password": weak, "confirm": weak})
+        assert response.status_code == 200
+        assert "trop facile à deviner" in response.text
+
+    user = db.session.scalars(select(AppUser).where(AppUser.email == "new@example.test")).one()
+    assert user.active is False
+    assert client.get(link).status_code == 200
+
+
 def test_an_expired_invitation_link_is_refused(admin_client):
     invite(admin_client)
     link = invitation_link()

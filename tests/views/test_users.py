@@ -91,7 +91,11 @@ def test_admin_creates_an_organisation_user_who_can_log_in(admin_client, client)
         ({}, "Un utilisateur d&#39;organisation doit appartenir à une organisation."),
         ({"roles": []}, "Choisissez un rôle"),
         ({"email": "pas-un-email"}, "pas-un-email n&#39;est pas une adresse e-mail valide."),
-        ({"password": "court", "conf_password": "court"}, "au moins 10 caractères"),
+        ({"password": "court", "conf_password": "court"}, "au moins 12 caractères"),
+        (
+            {"password": "password1234", "conf_password": "password1234"},
+            "fait partie des plus courants",
+        ),
     ],
 )
 def test_a_refused_creation_says_why_and_keeps_the_form(admin_client, changes, message):
@@ -172,7 +176,7 @@ def test_admin_sets_a_password_hashed_like_the_login(admin_client, client):
     url = f"/resetpassword/form?pk={user.id}"
 
     short = admin_client.post(url, data={"password": "court", "conf_password": "court"})
-    assert short.status_code == 422 and "au moins 10 caractères" in short.text
+    assert short.status_code == 422 and "au moins 12 caractères" in short.text
     good = admin_client.post(
         url, data={"password": "nouveau-secret", "conf_password": "nouveau-secret"}
     )

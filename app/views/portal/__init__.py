@@ -13,7 +13,6 @@ def shown_to_organisation_users() -> bool:
 
 
 def register_portal_views(appbuilder: AppBuilder) -> None:
-    from app.views.portal.account import AccountPortalView
     from app.views.portal.dashboard import DashboardPortalView
     from app.views.portal.exports import ExportPortalView
     from app.views.portal.files import CommentPortalView, ProjectFilePortalView
@@ -39,7 +38,6 @@ def register_portal_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(ProjectFilePortalView)
     appbuilder.add_view_no_menu(ExportPortalView)
     appbuilder.add_view_no_menu(CommentPortalView)
-    appbuilder.add_view_no_menu(AccountPortalView)
     appbuilder.add_view_no_menu(MemberPortalView)
     # Public: the invited member has no password yet.
     appbuilder.add_view_no_menu(InvitationView)
