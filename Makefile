@@ -20,6 +20,8 @@ install: $(BIN)/.installed
 translations: install
 	PYBABEL=$(BIN)/pybabel scripts/compile_translations.sh
 
+# The links in emails point at the port the app is served on, unless PUBLIC_BASE_URL says otherwise.
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install translations
 	mkdir -p instance
 	$(BIN)/flask db upgrade
