@@ -1,6 +1,5 @@
 """Add, remove and open project files and deliverables."""
 
-import mimetypes
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
+from app.domain.file_kinds import content_type_for
 from app.domain.notifications import Event
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
@@ -76,7 +76,7 @@ def store_uploads(
             storage_key=blob.key,
             original_name=name,
             size_bytes=blob.size_bytes,
-            content_type=_content_type(upload.content_type, name),
+            content_type=content_type_for(name, upload.content_type),
             sha256=blob.sha256,
             uploaded_by_id=viewer.user_id,
             uploaded_at=utcnow(),
@@ -178,12 +178,6 @@ def safe_display_name(filename: str | None) -> str:
         else:
             name = name[:MAX_NAME_LENGTH]
     return name
-
-
-def _content_type(given: str | None, name: str) -> str:
-    if given and "/" in given and len(given) <= 127 and "\n" not in given:
-        return given.split(";")[0].strip().lower() or "application/octet-stream"
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def _file_of(session: Session, project: Project, file_id: int) -> ProjectFile:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from app.domain.dates import format_day, format_moment
 from app.domain.errors import N_
+from app.domain.file_kinds import label_of
 from app.domain.money import format_amount
 from app.domain.payment import PaymentMethod
 from app.domain.workflow import Priority, ProjectStatus
@@ -159,6 +160,11 @@ def file_size(size_bytes: int | None) -> str:
     return f"{number}\u00a0{gettext(_SIZE_UNITS[unit])}"
 
 
+def file_kind(name: str) -> str:
+    """Return what a file is, in words the viewer understands (``G-code``, ``Modèle STEP``)."""
+    return gettext(label_of(name))
+
+
 def event_label(kind: str, details: Mapping[str, Any] | None = None) -> str:
     """Return the translated title of a history entry."""
     details = details or {}
@@ -219,6 +225,7 @@ def register_formatting(app: Flask) -> None:
         "local_datetime": local_datetime,
         "local_date": local_date,
         "file_size": file_size,
+        "file_kind": file_kind,
         "event_label": event_label,
         "field_label": field_label,
         "month_label": month_label,

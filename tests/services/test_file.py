@@ -138,3 +138,21 @@ def test_foreign_ids_find_nothing(cast, unchanged):
     unchanged(lambda: remove_file(cast.member_a, mine.id, their_file.id), NotFound)
     with pytest.raises(NotFound):
         open_file(cast.member_a, mine.id, their_file.id)
+
+
+def test_an_uploaded_gcode_file_is_stored_as_text_whatever_the_browser_claimed(cast, storage):
+    project = ProjectFactory(organisation_id=cast.org_a_id)
+
+    files = add_files(
+        cast.member_a,
+        project.id,
+        FileKind.PROJECT,
+        [
+            upload("piece.nc", b"G21\nM30\n", "application/x-netcdf"),
+            upload("PIECE.NC", b"M30\n"),
+            upload("bride.stp", b"ISO-10303-21;", "application/octet-stream"),
+        ],
+    )
+
+    stored = [db.session.get(ProjectFile, f.id).content_type for f in files]
+    assert stored == ["text/plain", "text/plain", "model/step"]
