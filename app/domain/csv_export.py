@@ -137,7 +137,7 @@ Formatter = Callable[[Any], str]
 
 @dataclass(frozen=True)
 class Localisation:
-    """What a dialect with a language needs: labels already translated, and the time zone."""
+    """What a dialect with a language needs: how a label is translated, where moments are placed."""
 
     translate: Callable[[str], str] = str
     zone: tzinfo = BUSINESS_TIMEZONE
