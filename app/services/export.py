@@ -10,13 +10,23 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import Select, exists, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain import policy
-from app.domain.csv_export import Column, CsvDialect, encode_csv
+from app.domain.csv_export import (
+    RULES,
+    Column,
+    CsvDialect,
+    Localisation,
+    encode_csv,
+    file_name,
+)
 from app.domain.dates import BUSINESS_TIMEZONE, day_bounds
 from app.domain.errors import N_, Conflict, Invalid, PermissionDenied
 from app.domain.policy import Viewer
@@ -61,7 +71,10 @@ JOURNAL_COLUMNS = (
     Column.DATE,
     *(Column.TEXT,) * 4,  # invoice, project, organisation, client
     *(Column.MONEY,) * 3,  # excl. VAT, VAT, incl. VAT
-    *(Column.TEXT,) * 6,  # currency, method, the three Stripe ids, status
+    Column.TEXT,  # currency
+    Column.PAYMENT_METHOD,
+    *(Column.TEXT,) * 3,  # the three Stripe ids
+    Column.JOURNAL_STATUS,
 )
 
 PROJECT_HEADER = (
@@ -84,7 +97,9 @@ PROJECT_HEADER = (
     N_("Comments"),
 )
 PROJECT_COLUMNS = (
-    *(Column.TEXT,) * 8,  # reference to priority
+    *(Column.TEXT,) * 6,  # reference to client phone
+    Column.PROJECT_STATUS,
+    Column.PRIORITY,
     Column.DATE,
     *(Column.MONEY,) * 2,  # estimated and final prices
     Column.TEXT,
@@ -158,14 +173,16 @@ def journal_csv(
     name = f"journal-{first.isoformat()}-{last.isoformat()}"
     if mark_exported:
         name += f"-lot-{export_id}"
+    localisation = _localisation(dialect, translate)
     return CsvDownload(
         export_id,
-        f"{name}.csv",
+        file_name(name, dialect),
         encode_csv(
             dialect,
-            [translate(h) for h in JOURNAL_HEADER],
+            [localisation.translate(h) for h in JOURNAL_HEADER],
             journal_rows(statement, get_settings().vat_rate_basis_points),
             JOURNAL_COLUMNS,
+            localisation,
         ),
     )
 
@@ -193,15 +210,35 @@ def projects_csv(
     if narrow is not None:
         statement = narrow(statement)
     stamp = utcnow().astimezone(BUSINESS_TIMEZONE).strftime("%Y-%m-%d-%H%M")
+    localisation = _localisation(dialect, translate)
     return CsvDownload(
         export_id,
-        f"projets-{stamp}.csv",
+        file_name(f"projets-{stamp}", dialect),
         encode_csv(
             dialect,
-            [translate(h) for h in PROJECT_HEADER],
+            [localisation.translate(h) for h in PROJECT_HEADER],
             project_rows(statement),
             PROJECT_COLUMNS,
+            localisation,
         ),
+    )
+
+
+def _localisation(dialect: CsvDialect, translate: Callable[[str], str]) -> Localisation:
+    """Return how the file is written: a dialect with a language speaks it, whoever asks.
+
+    Standard CSV keeps the header in the asker's language (``translate``), as it always has.
+    """
+    language = RULES[dialect].language
+    if language is None:
+        return Localisation(translate=translate)
+
+    def in_language(message: str) -> str:
+        with force_locale(language):
+            return gettext(message)
+
+    return Localisation(
+        translate=in_language, zone=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     )
 
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -73,10 +74,41 @@ def test_the_french_excel_journal_has_a_bom_semicolons_and_decimal_commas(cast, 
 
     raw = b"".join(download.chunks)
 
-    assert raw.startswith(b"\xef\xbb\xbfDate;Invoice number;")
+    # French Excel speaks French whoever asks: the header is the French catalogue's.
+    assert raw.startswith("\ufeffDate;Numéro de facture;".encode())
     text = raw.decode("utf-8-sig")
     lines = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
-    assert [line["Amount incl. VAT"] for line in lines] == ["99,99", "1200,00", "-300,00"]
+    assert [line["Montant TTC"] for line in lines] == ["99,99", "1200,00", "-300,00"]
+
+
+def test_the_french_excel_journal_writes_french_labels_and_french_days(cast, ledger):
+    lines = rows_of(journal_csv(cast.team, *DECEMBER, CsvDialect.EXCEL_FR), CsvDialect.EXCEL_FR)
+
+    assert [(line["Date"], line["Moyen de paiement"], line["Statut"]) for line in lines] == [
+        # Paid at 23:30 UTC on 30 November: already 1 December in France.
+        ("01/12/2026", "Virement bancaire", "Payé"),
+        ("02/12/2026", "Carte bancaire (Stripe)", "Remboursé en partie"),
+        ("20/12/2026", "Carte bancaire (Stripe)", "Remboursement"),
+    ]
+    assert lines[1]["Client"] == '\'=HYPERLINK("x")'
+
+
+def test_the_standard_journal_stays_byte_for_byte_what_accounting_tools_parse(cast, ledger):
+    raw = b"".join(journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD).chunks)
+
+    lines = raw.decode("utf-8").split("\r\n")
+    assert lines[0] == (
+        "Date,Invoice number,Project reference,Organisation,Client,Amount excl. VAT,VAT,"
+        "Amount incl. VAT,Currency,Method,Stripe Checkout Session,Stripe PaymentIntent,"
+        "Stripe refund,Status"
+    )
+    first = lines[1].split(",")
+    assert (first[0], first[7:10], first[-1]) == (
+        "2026-12-01",
+        ["99.99", "EUR", "TRANSFER"],
+        "SUCCEEDED",
+    )
+    assert lines[3].endswith(",EUR,STRIPE,cs_test_one,pi_test_one,re_test_one_0,REFUND")
 
 
 def test_each_export_is_recorded_with_who_when_and_which_filters(cast, ledger):
@@ -87,7 +119,7 @@ def test_each_export_is_recorded_with_who_when_and_which_filters(cast, ledger):
     assert json.loads(record.filters) == {"start": "2026-12-01", "end": "2026-12-31"}
     assert record.created_by_name == "Théo Équipe"
     assert record.organisation_id is None and not record.marks_lines
-    assert download.filename == "journal-2026-12-01-2026-12-31.csv"
+    assert download.filename == "journal-2026-12-01-2026-12-31-excel-fr.csv"
 
 
 def test_a_batch_books_its_lines_so_the_next_batch_leaves_them_out(cast, ledger):
@@ -172,8 +204,9 @@ def test_the_team_exports_every_organisation_narrowed_as_the_list_is(cast, portf
     )
     lines = rows_of(download, CsvDialect.EXCEL_FR)
 
-    assert [line["Title"] for line in lines] == ["'@SUM(A1:A9)"]
-    assert (lines[0]["Comments"], lines[0]["Final price"]) == ("2", "1500,50")
+    # French Excel's header is French whoever asks.
+    assert [line["Titre"] for line in lines] == ["'@SUM(A1:A9)"]
+    assert (lines[0]["Commentaires"], lines[0]["Prix final"]) == ("2", "1500,50")
     assert json.loads(db.session.get(AccountingExport, download.export_id).filters) == {
         "status": "paid"
     }
@@ -188,3 +221,66 @@ def test_an_export_reads_the_database_only_as_the_file_is_sent(cast, portfolio):
 
     assert "Arrivé entre-temps" in titles
     assert db.session.scalar(select(func.count(Project.id))) == len(titles)
+
+
+@pytest.fixture
+def late_payment(cast):
+    """A project paid at 23:30 UTC on 4 December: 00:30 on 5 December in Paris (winter)."""
+    return ProjectFactory(
+        organisation_id=cast.org_a_id,
+        title="Bride payée tard",
+        status="PAID",
+        priority="HIGH",
+        deadline=date(2026, 12, 24),
+        created_at=datetime(2026, 11, 2, 8, 15, tzinfo=UTC),
+        completed_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC),
+        paid_at=datetime(2026, 12, 4, 23, 30, tzinfo=UTC),
+    )
+
+
+def test_the_french_excel_project_list_writes_labels_and_local_times(cast, late_payment):
+    lines = rows_of(projects_csv(cast.team, CsvDialect.EXCEL_FR, {}), CsvDialect.EXCEL_FR)
+
+    line = next(line for line in lines if line["Titre"] == "Bride payée tard")
+    assert (line["Statut"], line["Priorité"]) == ("Payé", "Haute")
+    assert line["Échéance"] == "24/12/2026"
+    assert line["Créé le"] == "02/11/2026 09:15"
+    assert line["Terminé"] == "03/12/2026 17:00"
+    assert line["Payé"] == "05/12/2026 00:30"
+
+
+def test_the_standard_project_list_keeps_codes_and_utc_times(cast, late_payment):
+    lines = rows_of(projects_csv(cast.team, CsvDialect.STANDARD, {}))
+
+    line = next(line for line in lines if line["Title"] == "Bride payée tard")
+    assert (line["Status"], line["Priority"], line["Deadline"]) == ("PAID", "HIGH", "2026-12-24")
+    assert (line["Created"], line["Completed"], line["Paid"]) == (
+        "2026-11-02T08:15:00Z",
+        "2026-12-03T16:00:00Z",
+        "2026-12-04T23:30:00Z",
+    )
+
+
+def test_french_excel_places_times_in_the_display_time_zone(app, cast, late_payment):
+    app.config["DISPLAY_TIMEZONE"] = "America/Martinique"
+    try:
+        lines = rows_of(projects_csv(cast.team, CsvDialect.EXCEL_FR, {}), CsvDialect.EXCEL_FR)
+    finally:
+        app.config["DISPLAY_TIMEZONE"] = "Europe/Paris"
+
+    line = next(line for line in lines if line["Titre"] == "Bride payée tard")
+    assert line["Payé"] == "04/12/2026 19:30"
+
+
+def test_each_dialect_downloads_under_its_own_file_name(cast, ledger):
+    standard = journal_csv(cast.team, *DECEMBER, CsvDialect.STANDARD)
+    french = journal_csv(cast.team, *DECEMBER, CsvDialect.EXCEL_FR)
+    batch = journal_csv(cast.team, *DECEMBER, CsvDialect.EXCEL_FR, mark_exported=True)
+    projects = projects_csv(cast.team, CsvDialect.STANDARD, {})
+    french_projects = projects_csv(cast.team, CsvDialect.EXCEL_FR, {})
+
+    assert standard.filename == "journal-2026-12-01-2026-12-31.csv"
+    assert french.filename == "journal-2026-12-01-2026-12-31-excel-fr.csv"
+    assert batch.filename == f"journal-2026-12-01-2026-12-31-lot-{batch.export_id}-excel-fr.csv"
+    assert re.fullmatch(r"projets-\d{4}-\d{2}-\d{2}-\d{4}\.csv", projects.filename)
+    assert french_projects.filename == projects.filename.replace(".csv", "-excel-fr.csv")

@@ -4,16 +4,21 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.csv_export import (
+    CODE_LABELS,
     FORMULA_MARKS,
+    JOURNAL_STATUS_LABELS,
     Column,
     CsvDialect,
+    Localisation,
     encode_csv,
+    file_name,
     format_amount,
     neutralise,
     parse_dialect,
@@ -65,16 +70,20 @@ def test_both_dialects_read_back_cell_for_cell(dialect):
 
     parsed = read_back(dialect, encode_csv(dialect, header, rows, columns))
 
-    mark = "." if dialect is CsvDialect.STANDARD else ","
+    standard = dialect is CsvDialect.STANDARD
+    mark = "." if standard else ","
+    day = "2026-11-25" if standard else "25/11/2026"
+    # French Excel places the moment in Paris (UTC+1 in January) and writes it as people do.
+    moment = "2026-01-02T03:04:05Z" if standard else "02/01/2026 04:04"
     assert parsed == [
         header,
-        ["Bride; « spéciale »", f"1234{mark}56", f"-0{mark}05", "2026-11-25", "", "3", ""],
+        ["Bride; « spéciale »", f"1234{mark}56", f"-0{mark}05", day, "", "3", ""],
         [
             'Texte "cité", sur\ndeux lignes',
             f"0{mark}00",
             "",
             "",
-            "2026-01-02T03:04:05Z",
+            moment,
             "0",
             "x",
         ],
@@ -129,8 +138,20 @@ VALUES = {
     Column.INTEGER: st.one_of(st.none(), st.integers(0, 10**9), st.booleans()),
     Column.DATE: st.one_of(st.none(), st.dates()),
     Column.DATETIME: st.one_of(
-        st.none(), st.datetimes(timezones=st.just(UTC), min_value=datetime(1900, 1, 1))
+        st.none(),
+        st.datetimes(
+            timezones=st.just(UTC),
+            min_value=datetime(1900, 1, 1),
+            # The last day of year 9999 has no later local day to be placed in.
+            max_value=datetime(9999, 12, 30),
+        ),
     ),
+    **{
+        column: st.one_of(
+            st.none(), st.sampled_from(sorted(CODE_LABELS[column])), TEXT, FORMULA_TEXT
+        )
+        for column in CODE_LABELS
+    },
 }
 
 
@@ -160,3 +181,70 @@ def test_no_text_cell_reaches_the_file_starting_with_a_formula_character(dialect
                 assert cell == ""
             else:
                 assert not cell.startswith(FORMULA_MARKS), (value, cell)
+
+
+FRENCH = {"Paid": "Payé", "High": "Haute", "Bank transfer": "Virement bancaire"}
+
+
+@pytest.mark.parametrize(
+    ("column", "code", "standard", "french"),
+    [
+        (Column.PROJECT_STATUS, "PAID", "PAID", "Payé"),
+        (Column.PRIORITY, "HIGH", "HIGH", "Haute"),
+        (Column.PAYMENT_METHOD, "TRANSFER", "TRANSFER", "Virement bancaire"),
+        (Column.JOURNAL_STATUS, "SUCCEEDED", "SUCCEEDED", "Payé"),
+        # A code the exporter does not know is written as it is, never dropped.
+        (Column.PROJECT_STATUS, "ARCHIVED", "ARCHIVED", "ARCHIVED"),
+    ],
+)
+def test_codes_stay_codes_in_standard_csv_and_become_labels_in_french_excel(
+    column, code, standard, french
+):
+    localisation = Localisation(translate=lambda msgid: FRENCH.get(msgid, msgid))
+
+    def cell(dialect):
+        chunks = encode_csv(dialect, ["c"], [(code,)], [column], localisation)
+        return read_back(dialect, chunks)[1][0]
+
+    assert cell(CsvDialect.STANDARD) == standard
+    assert cell(CsvDialect.EXCEL_FR) == french
+
+
+def test_french_excel_writes_moments_in_the_given_zone_and_days_the_french_way():
+    row = (datetime(2026, 12, 4, 23, 30, tzinfo=UTC), date(2026, 12, 24))
+    columns = [Column.DATETIME, Column.DATE]
+
+    paris = read_back(
+        CsvDialect.EXCEL_FR, encode_csv(CsvDialect.EXCEL_FR, ["t", "d"], [row], columns)
+    )
+    montreal = read_back(
+        CsvDialect.EXCEL_FR,
+        encode_csv(
+            CsvDialect.EXCEL_FR,
+            ["t", "d"],
+            [row],
+            columns,
+            Localisation(zone=ZoneInfo("America/Montreal")),
+        ),
+    )
+
+    assert paris[1] == ["05/12/2026 00:30", "24/12/2026"]
+    assert montreal[1] == ["04/12/2026 18:30", "24/12/2026"]
+
+
+def test_every_status_a_journal_line_can_have_has_a_label():
+    from app.models import PaymentStatus
+    from app.queries.exports import REFUND_STATUS
+
+    codes = {status.value for status in PaymentStatus} | {REFUND_STATUS}
+
+    assert codes == set(JOURNAL_STATUS_LABELS)
+
+
+def test_each_dialect_has_its_own_file_name_and_standard_keeps_today_s():
+    assert file_name("journal-2026-12-01-2026-12-31", CsvDialect.STANDARD) == (
+        "journal-2026-12-01-2026-12-31.csv"
+    )
+    assert file_name("journal-2026-12-01-2026-12-31", CsvDialect.EXCEL_FR) == (
+        "journal-2026-12-01-2026-12-31-excel-fr.csv"
+    )

@@ -166,3 +166,67 @@ def test_payments_and_invoices_lead_to_the_journal_export(staff_client, path):
 
     assert 'id="journal-export"' in page and 'href="/admin/exports/"' in page
     assert 'id="journal-export"' not in staff_client.get("/admin/emails/list/").text
+
+
+def filename(response) -> str:
+    assert response.status_code == 200, response.text
+    response.get_data()  # the whole file is sent, as a browser reads it
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="') and disposition.endswith('"')
+    return disposition.removeprefix('attachment; filename="').removesuffix('"')
+
+
+def test_the_team_s_journal_downloads_under_a_name_per_dialect(staff_client, december):
+    period = {"start": "2026-12-01", "end": "2026-12-31"}
+
+    standard = filename(staff_client.post(JOURNAL, data=period))
+    french = filename(staff_client.post(JOURNAL, data={**period, "dialect": "excel-fr"}))
+
+    assert standard == "journal-2026-12-01-2026-12-31.csv"
+    assert french == "journal-2026-12-01-2026-12-31-excel-fr.csv"
+
+
+def test_the_team_s_french_excel_journal_reads_as_french(staff_client, app):
+    project = ProjectFactory(organisation=OrganisationFactory(name="Atelier A"))
+    # 23:30 UTC on 4 December is 00:30 on 5 December in Paris: the French day is the 5th.
+    paid(project, datetime(2026, 12, 4, 23, 30, tzinfo=UTC), method="TRANSFER")
+
+    response = staff_client.post(
+        JOURNAL, data={"start": "2026-12-05", "end": "2026-12-05", "dialect": "excel-fr"}
+    )
+
+    lines = table(response, delimiter=";")
+    assert [(line["Date"], line["Moyen de paiement"], line["Statut"]) for line in lines] == [
+        ("05/12/2026", "Virement bancaire", "Payé")
+    ]
+
+
+def test_the_team_s_project_list_downloads_under_a_name_per_dialect(
+    staff_client, two_organisations
+):
+    standard = filename(staff_client.get(PROJECTS))
+    french = filename(staff_client.get(PROJECTS, query_string={"dialect": "excel-fr"}))
+
+    assert standard.startswith("projets-") and standard.endswith(".csv")
+    assert not standard.endswith("-excel-fr.csv")
+    assert french.endswith("-excel-fr.csv")
+
+
+def test_the_team_s_french_excel_project_list_shows_labels(staff_client, two_organisations):
+    lines = table(staff_client.get(PROJECTS, query_string={"dialect": "excel-fr"}), ";")
+    standard = table(staff_client.get(PROJECTS))
+
+    assert {line["Titre"]: line["Statut"] for line in lines}["Bride A"] == "Payé"
+    assert {line["Titre"]: line["Statut"] for line in standard}["Bride A"] == "PAID"
+    assert {line["Titre"]: line["Priorité"] for line in lines}["Bride A"] == "Moyenne"
+
+
+def test_a_member_s_downloads_have_a_name_per_dialect_and_french_labels(member_client):
+    standard = filename(member_client.get("/portal/projects/export"))
+    french = member_client.get("/portal/projects/export", query_string={"dialect": "excel-fr"})
+    lines = table(french, delimiter=";")
+
+    assert standard.startswith("projets-") and not standard.endswith("-excel-fr.csv")
+    assert filename(french).endswith("-excel-fr.csv")
+    statuses = {line["Titre"]: line["Statut"] for line in lines}
+    assert statuses == {"Bride A": "Payé", "Support A": "En attente"}
