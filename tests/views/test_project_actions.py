@@ -403,7 +403,16 @@ def test_delete_once_confirmed(staff):
 
 def test_actions_on_a_missing_project_are_not_found(staff):
     # A form refused before the project is looked up goes back to the page, which is not found.
-    for path in ("status", "priority", "prices", "comments", "payments", "delete", "files"):
+    for path in (
+        "status",
+        "priority",
+        "prices",
+        "comments",
+        "payments",
+        "delete",
+        "files",
+        "client",
+    ):
         response = staff.post(f"/admin/projects/999999/{path}", data={}, follow_redirects=True)
         assert response.status_code == 404, path
     assert staff.get("/admin/projects/999999/delete").status_code == 404
@@ -418,6 +427,7 @@ ACTION_ROUTES = [
     ("get", "files/{file}/download"),
     ("post", "comments"),
     ("post", "payments"),
+    ("post", "client"),
     ("get", "delete"),
     ("post", "delete"),
 ]
@@ -488,3 +498,52 @@ def test_a_payment_received_another_day_shows_its_date_without_a_time(staff):
     assert f"· Chèque · {day}\n" in page
     listing = staff.get("/admin/payments/list/").text
     assert f'<td class="cnc-nowrap">{day}</td>' in listing
+
+
+def test_the_team_corrects_a_typo_in_the_clients_email_from_the_project_page(staff):
+    project = ProjectFactory(
+        status="AWAITING_PAYMENT",
+        client_name="Jean Dupont",
+        client_email="jean.dupont@exmple.com",
+        client_language="fr",
+    )
+
+    page = staff.get(show_url(project)).text
+    assert "Corriger les coordonnées du client" in page
+    assert 'id="client-details-form"' in page
+    assert 'name="client_email" class="form-control" value="jean.dupont@exmple.com"' in page
+
+    page = post(
+        staff,
+        project,
+        "client",
+        client_name="Jean Dupont",
+        client_email="jean.dupont@example.com",
+        client_phone="",
+        client_language="fr",
+    ).text
+
+    assert "Coordonnées du client enregistrées. Un lien déjà envoyé est parti" in page
+    assert reloaded(project).client_email == "jean.dupont@example.com"
+    assert "jean.dupont@exmple.com → jean.dupont@example.com" in page
+    assert history_count(project) == 1
+
+
+def test_a_bad_client_email_is_refused_on_the_project_page_and_nothing_changes(staff):
+    project = ProjectFactory(client_name="Jean Dupont", client_email="jean.dupont@example.com")
+
+    page = post(
+        staff, project, "client", client_name="Jean Durand", client_email="jean.dupont@"
+    ).text
+
+    assert 'class="alert alert-danger"' in page
+    assert "jean.dupont@ n&#39;est pas une adresse e-mail valide." in page
+    saved = reloaded(project)
+    assert (saved.client_name, saved.client_email) == ("Jean Dupont", "jean.dupont@example.com")
+    assert history_count(project) == 0
+
+
+def test_a_cancelled_projects_page_offers_no_client_details_form(staff):
+    project = ProjectFactory(status="CANCELLED")
+
+    assert 'id="client-details-form"' not in staff.get(show_url(project)).text
