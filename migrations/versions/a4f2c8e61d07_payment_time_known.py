@@ -25,6 +25,22 @@ def upgrade():
         batch_op.add_column(
             sa.Column('paid_time_known', sa.Boolean(), server_default='1', nullable=False)
         )
+    # Payments recorded by hand so far were all dated 12:00 UTC of the day typed: an hour
+    # nobody gave. Keep their day and show it without a time.
+    manual = "('TRANSFER', 'CHEQUE', 'CASH', 'OTHER')"
+    op.execute(
+        sa.text(
+            f"UPDATE payment SET paid_time_known = :known WHERE method IN {manual}"
+        ).bindparams(known=False)
+    )
+    op.execute(
+        sa.text(
+            "UPDATE project SET paid_time_known = :known WHERE EXISTS ("
+            "SELECT 1 FROM payment WHERE payment.project_id = project.id"
+            " AND payment.paid_at = project.paid_at"
+            f" AND payment.method IN {manual})"
+        ).bindparams(known=False)
+    )
 
 
 def downgrade():
