@@ -1,12 +1,13 @@
 """Payment links, payments, refunds, invoices and the Stripe events we have seen."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.dates import BUSINESS_TIMEZONE
 from app.domain.payment_access import RefusalReason
 from app.models.base import TenantOwned, UTCDateTime, utcnow
 
@@ -78,6 +79,11 @@ class Payment(TenantOwned, Model):
     # A transfer or cheque reference typed by the team.
     external_reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # False when the team gave only the day it was paid: ``paid_at`` is then the start of that
+    # day in France, and the payment is shown with its date alone.
+    paid_time_known: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default="1"
+    )
     recorded_by_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
     )
@@ -86,6 +92,11 @@ class Payment(TenantOwned, Model):
     refunds: Mapped[list["Refund"]] = relationship(
         "Refund", back_populates="payment", order_by="Refund.created_at"
     )
+
+    @property
+    def paid_on(self) -> date:
+        """Return the day in France the payment was received."""
+        return self.paid_at.astimezone(BUSINESS_TIMEZONE).date()
 
 
 class Refund(TenantOwned, Model):

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from app.domain.dates import BUSINESS_TIMEZONE
 from app.domain.workflow import Priority, ProjectStatus
 from app.models.base import TenantOwned, UTCDateTime, utcnow
 from app.models.organisation import Organisation
@@ -133,6 +134,10 @@ class Project(TenantOwned, Model):
     )
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # False when only the day of the payment is known (see Payment.paid_time_known).
+    paid_time_known: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default="1"
+    )
 
     organisation: Mapped[Organisation] = relationship(Organisation, lazy="joined")
     services: Mapped[list[RequestedService]] = relationship(
@@ -152,6 +157,11 @@ class Project(TenantOwned, Model):
     @property
     def status_enum(self) -> ProjectStatus:
         return ProjectStatus(self.status)
+
+    @property
+    def paid_on(self) -> date | None:
+        """Return the day in France the project was paid, if it was."""
+        return self.paid_at.astimezone(BUSINESS_TIMEZONE).date() if self.paid_at else None
 
     def __repr__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy.orm import Session
 
 from app.domain import policy
+from app.domain.dates import BUSINESS_TIMEZONE, business_today
 from app.domain.errors import N_, Invalid, PermissionDenied
 from app.domain.money import split_vat
 from app.domain.notifications import Event
@@ -32,6 +33,10 @@ def record_manual_payment(
 ) -> Payment:
     """Record a transfer, cheque or cash payment of the final price, as a member of the team.
 
+    A payment received today is dated now. One received on an earlier day is dated at the
+    start of that day in France, marked as having no known time: it is shown by its date
+    alone, and the download period runs from that day.
+
     :raise PermissionDenied: for anyone but the team.
     :raise Invalid: for an unknown method, a date in the future, or a project not awaiting payment.
     """
@@ -43,15 +48,23 @@ def record_manual_payment(
         chosen = None
     if chosen not in MANUAL_METHODS:
         raise Invalid(N_("Choose how the client paid: transfer, cheque, cash or other."))
-    if paid_on > date.today():
+    now = utcnow()
+    today = business_today(now)
+    if paid_on > today:
         raise Invalid(N_("The payment date cannot be in the future."))
+    if paid_on == today:
+        paid_at, time_known = now, True
+    else:
+        paid_at = datetime.combine(paid_on, time(0), tzinfo=BUSINESS_TIMEZONE).astimezone(UTC)
+        time_known = False
     with transaction() as session:
         project = load_project(session, viewer, project_id, lock=True)
         return record_payment(
             session,
             project,
             method=chosen,
-            paid_at=datetime.combine(paid_on, time(12, 0), tzinfo=UTC),
+            paid_at=paid_at,
+            paid_time_known=time_known,
             viewer=viewer,
             external_reference=(reference or "").strip()[:200] or None,
         )
@@ -63,6 +76,7 @@ def record_payment(
     *,
     method: PaymentMethod,
     paid_at: datetime,
+    paid_time_known: bool = True,
     viewer: Viewer | None,
     external_reference: str | None = None,
     stripe_checkout_session_id: str | None = None,
@@ -100,6 +114,7 @@ def record_payment(
         stripe_payment_intent_id=stripe_payment_intent_id,
         external_reference=external_reference,
         paid_at=paid_at,
+        paid_time_known=paid_time_known,
         recorded_by_id=viewer.user_id if viewer else None,
         created_at=utcnow(),
     )
@@ -109,6 +124,7 @@ def record_payment(
     # Without a person behind it, a payment is Stripe's verified event.
     apply_transition(session, project, transition, viewer, system_name="Stripe")
     project.paid_at = paid_at
+    project.paid_time_known = paid_time_known
     # Paid now, by card or by hand: no other Checkout Session may take the money twice.
     queue_checkout_expiry(session, project)
     notify(session, Event.PAYMENT_RECEIVED, project.id, payment_id=payment.id)

@@ -39,6 +39,7 @@ EDITABLE_FIELDS = frozenset(
         "service_ids",
     }
 )
+CLIENT_FIELDS = frozenset({"client_name", "client_email", "client_phone", "client_language"})
 TEAM_ONLY_FIELDS = frozenset({"status", "priority", "estimated_price_cents", "final_price_cents"})
 # What update_project changes besides the details, for the team only.
 PRICED_FIELDS = frozenset({"priority", "estimated_price_cents", "final_price_cents"})
@@ -134,6 +135,27 @@ def edit_project(viewer: Viewer, project_id: int, changes: Mapping[str, object])
     return project
 
 
+def edit_client_details(
+    viewer: Viewer, project_id: int, changes: Mapping[str, object]
+) -> dict[str, object]:
+    """Correct the client's name, email, phone or language, as a member of the team.
+
+    The history records each field changed with its old and new value, and who changed it.
+    Return the changes made, empty when every value was already so.
+
+    :raise PermissionDenied: for anyone but the team, a field other than the client's, or a
+        CANCELLED project.
+    :raise Invalid: for a missing name or email, a malformed email, an unknown language or a
+        value too long.
+    """
+    if not viewer.is_staff:
+        raise PermissionDenied(N_("Only the team can correct the client's details."))
+    _refuse_unknown(changes, CLIENT_FIELDS)
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        return _apply_edits(session, viewer, project, changes)
+
+
 def update_project(viewer: Viewer, project_id: int, changes: Mapping[str, object]) -> Project:
     """Change a project's details, priority and prices at once: all of it, or nothing.
 
@@ -176,7 +198,7 @@ def _refuse_unknown(changes: Mapping[str, object], allowed: frozenset[str]) -> N
 
 def _apply_edits(
     session: Session, viewer: Viewer, project: Project, changes: Mapping[str, object]
-) -> None:
+) -> dict[str, object]:
     if not policy.can_edit_project(viewer, project.organisation_id, project.status_enum):
         raise PermissionDenied(N_("A cancelled project can no longer be changed."))
     values = _clean({k: v for k, v in changes.items() if k != "service_ids"}, creating=False)
@@ -195,6 +217,7 @@ def _apply_edits(
     if changed:
         project.updated_at = utcnow()
         record_event(session, project, viewer, EventKind.EDITED, details=changed)
+    return changed
 
 
 def delete_project(viewer: Viewer, project_id: int, *, confirmed: bool) -> None:

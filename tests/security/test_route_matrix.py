@@ -247,6 +247,12 @@ MATRIX: list[Entry] = [
     row(r"ProjectActionsAdminView\.move", "POST", STAFF, data={"target": "IN_REVIEW", "note": "x"}),
     row(r"ProjectActionsAdminView\.priority", "POST", STAFF, data={"priority": "HIGH"}),
     row(r"ProjectActionsAdminView\.prices", "POST", STAFF, data={"estimated_price": "120"}),
+    row(
+        r"ProjectActionsAdminView\.client_details",
+        "POST",
+        STAFF,
+        data={"client_name": "Jeanne Roux", "client_email": "jeanne.roux@example.com"},
+    ),
     row(r"ProjectActionsAdminView\.upload", "POST", STAFF, data={"kind": "PROJECT", "files": FILE}),
     row(r"ProjectActionsAdminView\.remove", "POST", STAFF),
     row(r"ProjectActionsAdminView\.comment", "POST", STAFF, data={"body": "x", "internal": "1"}),

@@ -1,5 +1,6 @@
 """Creating, editing, deleting projects; priority and prices."""
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from app.services.project import (
     ProjectInput,
     create_project,
     delete_project,
+    edit_client_details,
     edit_project,
     set_prices,
     set_priority,
@@ -263,3 +265,101 @@ def test_prices_are_team_only_positive_and_frozen_once_completed(cast, unchanged
     )
     error = unchanged(lambda: set_prices(cast.team, done.id, final_price_cents=50), Invalid)
     assert "Prices cannot change once a project is Awaiting payment." == str(error)
+
+
+@pytest.mark.parametrize("status", ["PENDING", "AWAITING_PAYMENT", "PAID"])
+def test_the_team_corrects_the_clients_details_and_the_history_keeps_old_and_new(cast, status):
+    project = ProjectFactory(
+        organisation_id=cast.org_a_id,
+        status=status,
+        client_name="Jean Dupond",
+        client_email="jean.dupond@exmple.com",
+        client_phone=None,
+        client_language="fr",
+    )
+
+    changed = edit_client_details(
+        cast.team,
+        project.id,
+        {
+            "client_name": "Jean Dupont",
+            "client_email": " Jean.Dupont@Example.com ",
+            "client_phone": "+33 6 12 34 56 78",
+            "client_language": "en",
+        },
+    )
+
+    db.session.expire_all()
+    project = db.session.get(Project, project.id)
+    assert (
+        project.client_name,
+        project.client_email,
+        project.client_phone,
+        project.client_language,
+    ) == ("Jean Dupont", "jean.dupont@example.com", "+33 6 12 34 56 78", "en")
+    assert set(changed) == {"client_name", "client_email", "client_phone", "client_language"}
+    event = db.session.scalars(select(ProjectEvent).where(ProjectEvent.kind == "EDITED")).one()
+    assert json.loads(event.details) == {
+        "client_name": {"from": "Jean Dupond", "to": "Jean Dupont"},
+        "client_email": {"from": "jean.dupond@exmple.com", "to": "jean.dupont@example.com"},
+        "client_phone": {"from": None, "to": "+33 6 12 34 56 78"},
+        "client_language": {"from": "fr", "to": "en"},
+    }
+    assert event.actor_id == cast.team.user_id and event.actor_name == "Théo Équipe"
+
+
+def test_unchanged_client_details_record_nothing(cast):
+    project = ProjectFactory(organisation_id=cast.org_a_id, client_name="Jean Dupont")
+
+    changed = edit_client_details(cast.admin, project.id, {"client_name": "Jean Dupont "})
+
+    assert changed == {}
+    assert db.session.scalar(select(func.count()).select_from(ProjectEvent)) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"client_email": "jean.dupont@"}, Invalid, "jean.dupont@ is not a valid email address."),
+        ({"client_email": "  "}, Invalid, "The client's email is required."),
+        ({"client_name": ""}, Invalid, "The client's name is required."),
+        ({"client_language": "de"}, Invalid, "Choose French or English for the client's emails."),
+        ({"client_phone": "6" * 41}, Invalid, "The client's phone is too long."),
+        (
+            {"title": "Autre"},
+            PermissionDenied,
+            "These fields cannot be changed here: title.",
+        ),
+    ],
+)
+def test_bad_client_details_are_refused_and_nothing_is_lost(
+    cast, unchanged, changes, error, message
+):
+    project = ProjectFactory(organisation_id=cast.org_a_id, status="AWAITING_PAYMENT")
+
+    raised = unchanged(
+        lambda: edit_client_details(
+            cast.team, project.id, {"client_name": "Jean Dupont", **changes}
+        ),
+        error,
+    )
+
+    assert str(raised) == message
+
+
+def test_client_details_are_the_teams_and_not_for_a_cancelled_project(cast, unchanged):
+    own = ProjectFactory(organisation_id=cast.org_a_id)
+    cancelled = ProjectFactory(organisation_id=cast.org_a_id, status="CANCELLED")
+
+    for who in (cast.org_admin_a, cast.member_a):
+        raised = unchanged(
+            lambda who=who: edit_client_details(who, own.id, {"client_name": "X"}),
+            PermissionDenied,
+        )
+        assert str(raised) == "Only the team can correct the client's details."
+    raised = unchanged(
+        lambda: edit_client_details(cast.team, cancelled.id, {"client_name": "X"}),
+        PermissionDenied,
+    )
+    assert str(raised) == "A cancelled project can no longer be changed."
+    unchanged(lambda: edit_client_details(cast.team, 424242, {"client_name": "X"}), NotFound)

@@ -1,10 +1,11 @@
 """The team's actions on a project: each allowed, each refused with its message and no change."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app.domain.dates import business_today
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import Comment, Invoice, Payment, Project, ProjectEvent, ProjectFile
@@ -326,7 +327,7 @@ def test_record_a_manual_payment(staff):
         project,
         "payments",
         method="TRANSFER",
-        paid_on=date.today().isoformat(),
+        paid_on=business_today().isoformat(),
         reference="VIR-42",
     )
 
@@ -348,7 +349,7 @@ def test_record_a_manual_payment(staff):
         ("AWAITING_PAYMENT", {"paid_on": "hier"}, "Saisissez la date de réception du paiement."),
         (
             "AWAITING_PAYMENT",
-            {"paid_on": (date.today() + timedelta(days=1)).isoformat()},
+            {"paid_on": (business_today() + timedelta(days=1)).isoformat()},
             "La date de paiement ne peut pas être dans le futur.",
         ),
         ("IN_PROGRESS", {}, None),
@@ -356,7 +357,7 @@ def test_record_a_manual_payment(staff):
 )
 def test_manual_payment_refused(staff, status, data, message):
     project = ProjectFactory(status=status, final_price_cents=60000)
-    form = {"method": "CHEQUE", "paid_on": date.today().isoformat(), **data}
+    form = {"method": "CHEQUE", "paid_on": business_today().isoformat(), **data}
 
     response = post(staff, project, "payments", **form)
 
@@ -402,7 +403,16 @@ def test_delete_once_confirmed(staff):
 
 def test_actions_on_a_missing_project_are_not_found(staff):
     # A form refused before the project is looked up goes back to the page, which is not found.
-    for path in ("status", "priority", "prices", "comments", "payments", "delete", "files"):
+    for path in (
+        "status",
+        "priority",
+        "prices",
+        "comments",
+        "payments",
+        "delete",
+        "files",
+        "client",
+    ):
         response = staff.post(f"/admin/projects/999999/{path}", data={}, follow_redirects=True)
         assert response.status_code == 404, path
     assert staff.get("/admin/projects/999999/delete").status_code == 404
@@ -417,6 +427,7 @@ ACTION_ROUTES = [
     ("get", "files/{file}/download"),
     ("post", "comments"),
     ("post", "payments"),
+    ("post", "client"),
     ("get", "delete"),
     ("post", "delete"),
 ]
@@ -455,3 +466,84 @@ def test_actions_do_not_answer_get(staff, path):
     project = ProjectFactory()
 
     assert staff.get(f"/admin/projects/{project.id}/{path}").status_code == 405
+
+
+def test_a_payment_recorded_today_shows_the_time_it_was_recorded(staff, monkeypatch):
+    from datetime import UTC, datetime, time
+
+    from app.domain.dates import BUSINESS_TIMEZONE
+    from app.services import payment as payment_service
+
+    today = business_today()
+    now = datetime.combine(today, time(12, 37), tzinfo=BUSINESS_TIMEZONE)
+    monkeypatch.setattr(payment_service, "utcnow", lambda: now.astimezone(UTC))
+    project = ProjectFactory(status="AWAITING_PAYMENT", final_price_cents=60000)
+
+    page = post(staff, project, "payments", method="TRANSFER", paid_on=today.isoformat()).text
+
+    day = today.strftime("%d/%m/%Y")
+    assert f"<dt>Payé</dt><dd>{day} 12:37</dd>" in page
+    assert f"· Virement bancaire · {day} 12:37" in page
+    assert "13:00" not in page
+
+
+def test_a_payment_received_another_day_shows_its_date_without_a_time(staff):
+    paid_on = business_today() - timedelta(days=4)
+    project = ProjectFactory(status="AWAITING_PAYMENT", final_price_cents=60000)
+
+    page = post(staff, project, "payments", method="CHEQUE", paid_on=paid_on.isoformat()).text
+
+    day = paid_on.strftime("%d/%m/%Y")
+    assert f"<dt>Payé</dt><dd>{day}</dd>" in page
+    assert f"· Chèque · {day}\n" in page
+    listing = staff.get("/admin/payments/list/").text
+    assert f'<td class="cnc-nowrap">{day}</td>' in listing
+
+
+def test_the_team_corrects_a_typo_in_the_clients_email_from_the_project_page(staff):
+    project = ProjectFactory(
+        status="AWAITING_PAYMENT",
+        client_name="Jean Dupont",
+        client_email="jean.dupont@exmple.com",
+        client_language="fr",
+    )
+
+    page = staff.get(show_url(project)).text
+    assert "Corriger les coordonnées du client" in page
+    assert 'id="client-details-form"' in page
+    assert 'name="client_email" class="form-control" value="jean.dupont@exmple.com"' in page
+
+    page = post(
+        staff,
+        project,
+        "client",
+        client_name="Jean Dupont",
+        client_email="jean.dupont@example.com",
+        client_phone="",
+        client_language="fr",
+    ).text
+
+    assert "Coordonnées du client enregistrées. Un lien déjà envoyé est parti" in page
+    assert reloaded(project).client_email == "jean.dupont@example.com"
+    assert "jean.dupont@exmple.com → jean.dupont@example.com" in page
+    assert history_count(project) == 1
+
+
+def test_a_bad_client_email_is_refused_on_the_project_page_and_nothing_changes(staff):
+    project = ProjectFactory(client_name="Jean Dupont", client_email="jean.dupont@example.com")
+
+    page = post(
+        staff, project, "client", client_name="Jean Durand", client_email="jean.dupont@"
+    ).text
+
+    assert 'class="alert alert-danger"' in page
+    assert "jean.dupont@ n&#39;est pas une adresse e-mail valide." in page
+    saved = reloaded(project)
+    assert (saved.client_name, saved.client_email) == ("Jean Dupont", "jean.dupont@example.com")
+    assert history_count(project) == 0
+
+
+def test_a_cancelled_projects_page_offers_no_client_details_form(staff):
+    project = ProjectFactory(status="CANCELLED")
+
+    assert 'id="client-details-form"' not in staff.get(show_url(project)).text

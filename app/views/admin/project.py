@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -183,7 +182,7 @@ class ProjectAdminView(BaseView):
             payment_due=status is ProjectStatus.AWAITING_PAYMENT,
             prices_editable=status not in PRICE_FROZEN_STATUSES,
             read_only=not is_editable(status),
-            today=date.today().isoformat(),
+            today=business_today().isoformat(),
             project_files=files.project_files,
             deliverables=files.deliverables,
             comments=comments,

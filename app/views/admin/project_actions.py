@@ -34,7 +34,13 @@ from app.services.comment import add_comment
 from app.services.file import Upload, add_files, open_file, remove_file
 from app.services.payment import record_manual_payment
 from app.services.payment_link import regenerate_payment_link, remind_client
-from app.services.project import delete_project, set_prices, set_priority
+from app.services.project import (
+    CLIENT_FIELDS,
+    delete_project,
+    edit_client_details,
+    set_prices,
+    set_priority,
+)
 from app.services.workflow import change_status
 from app.views.downloads import attachment
 from app.views.errors import flash_error
@@ -105,6 +111,7 @@ class ProjectActionsAdminView(BaseView):
         "move": "change",
         "priority": "change",
         "prices": "change",
+        "client_details": "change",
         "upload": "change",
         "remove": "change",
         "comment": "change",
@@ -149,6 +156,34 @@ class ProjectActionsAdminView(BaseView):
             )
 
         return _run(pk, save, N_("Prices saved."))
+
+    @expose("/<int:pk>/client", methods=["POST"])
+    @has_access
+    def client_details(self, pk: int) -> ActionResult:
+        """Correct the client's name, email, phone and language as typed."""
+        changes = {
+            name: request.form[name] for name in sorted(CLIENT_FIELDS) if name in request.form
+        }
+        try:
+            changed = edit_client_details(_viewer(), pk, changes)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash_error(error)
+        else:
+            if not changed:
+                flash(gettext("The client's details were already so; nothing changed."), "info")
+            elif "client_email" in changed:
+                flash(
+                    gettext(
+                        "Client's details saved. A link already sent went to the old address: "
+                        "send a new one if needed."
+                    ),
+                    "success",
+                )
+            else:
+                flash(gettext("Client's details saved."), "success")
+        return _back_to(pk)
 
     @expose("/<int:pk>/files", methods=["POST"])
     @has_access
