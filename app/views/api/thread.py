@@ -237,9 +237,11 @@ class ProjectThreadSharedApi(ApiMixin, BaseApi):
             schema: {type: integer, minimum: 1, maximum: 2147483647}
           responses:
             200:
-              description: The file's bytes
+              description: >-
+                The file's bytes, typed by the file's name (text/plain for G-code, model/step
+                for STEP, application/octet-stream for a kind the product does not know)
               content:
-                application/octet-stream:
+                "*/*":
                   schema: {type: string, format: binary}
             401:
               $ref: '#/components/responses/401'
