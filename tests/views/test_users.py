@@ -1,5 +1,8 @@
 """Admin's users screen: roles and organisation assigned together, through the account service."""
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 import pytest
 from flask import current_app
 from sqlalchemy import func, select
@@ -67,7 +70,11 @@ def test_the_users_list_reads_as_words_and_local_times(admin_client):
     assert "Oui" in page and "Non" in page
     # Logged in just now: shown as the French write it, not as Python prints it.
     assert str(admin.last_login) not in page
-    assert admin.last_login.strftime("%d/%m/%Y") in page
+    # FAB stores the last login in UTC; the list shows it in the display time zone.
+    shown = admin.last_login.replace(tzinfo=UTC).astimezone(
+        ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    )
+    assert shown.strftime("%d/%m/%Y") in page
 
 
 def test_admin_creates_an_organisation_user_who_can_log_in(admin_client, client):
