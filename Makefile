@@ -10,6 +10,7 @@ export FLASK_APP := run.py
 .PHONY: run test bench install translations lint clean
 
 $(BIN)/.installed: pyproject.toml
+	scripts/ensure-system-libs
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -22,6 +22,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.documents.invoice import invoice_file_name, invoice_pdf, pdf_response
 from app.domain.errors import N_, DomainError, Invalid, NotFound
 from app.domain.money import parse_amount
 from app.domain.policy import Viewer
@@ -120,6 +121,7 @@ class ProjectActionsAdminView(BaseView):
         "remind": "change",
         "settle_card_payment": "change",
         "invoice": "download",
+        "invoice_pdf": "download",
         "confirm_delete": "delete",
         "delete": "delete",
         "download": "download",
@@ -291,7 +293,24 @@ class ProjectActionsAdminView(BaseView):
             abort(404)
         except DomainError:
             abort(403)
-        return render_template("public/invoice.html", invoice=found, lang=interface_language())
+        return render_template(
+            "public/invoice.html",
+            invoice=found,
+            lang=interface_language(),
+            pdf_url=url_for("ProjectActionsAdminView.invoice_pdf", pk=pk),
+        )
+
+    @expose("/<int:pk>/invoice.pdf")
+    @has_access
+    def invoice_pdf(self, pk: int) -> Any:
+        """Send the project's invoice as a PDF, in the viewer's language."""
+        try:
+            found = staff_invoice(_viewer(), pk)
+        except NotFound:
+            abort(404)
+        except DomainError:
+            abort(403)
+        return pdf_response(invoice_pdf(found, interface_language()), invoice_file_name(found))
 
     @expose("/<int:pk>/delete")
     @has_access

@@ -4,10 +4,12 @@ No login: the token is the key. An unknown, revoked or expired token gets one pa
 for all, so nobody can tell them apart. Nothing here may be cached or leak the link onwards.
 """
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from werkzeug.wrappers import Response
 
+from app.documents.invoice import invoice_file_name, pdf_response
+from app.documents.invoice import invoice_pdf as render_invoice_pdf
 from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
 from app.queries.client_page import client_invoice, client_page
@@ -113,4 +115,22 @@ def invoice(token: str) -> tuple[str, int]:
     except NotFound:
         return _not_valid(language)
     with force_locale(language):
-        return render_template("public/invoice.html", invoice=found, lang=language), 200
+        page = render_template(
+            "public/invoice.html",
+            invoice=found,
+            lang=language,
+            pdf_url=url_for("pay.invoice_pdf", token=token, lang=language),
+        )
+    return page, 200
+
+
+@pay_bp.get("/<token>/invoice.pdf")
+@limiter.limit(PAGE_LIMIT)
+def invoice_pdf(token: str) -> Response | tuple[str, int]:
+    """Send the invoice of the paid project as a PDF, in the client's reading language."""
+    language = reader_language()
+    try:
+        found = client_invoice(token)
+    except NotFound:
+        return _not_valid(language)
+    return pdf_response(render_invoice_pdf(found, language), invoice_file_name(found))

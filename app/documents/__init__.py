@@ -1,0 +1,1 @@
+"""Documents people keep: invoices and credit notes as PDF files."""
