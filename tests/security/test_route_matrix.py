@@ -170,7 +170,7 @@ MATRIX: list[Entry] = [
     row(r"UtilView\.back", "GET", PUBLIC),
     row(r"health\.health", "GET", PUBLIC),
     # The client's payment link: a token nobody was sent opens nothing, for anyone.
-    row(r"pay\.(page|download|invoice)", "GET", (MISSING,) * 6),
+    row(r"pay\.(page|download|invoice|invoice_pdf)", "GET", (MISSING,) * 6),
     row(r"pay\.checkout", "POST", (MISSING,) * 6, data={"lang": "fr"}),
     # Stripe's events: this app has no webhook secret, so no signature can be valid.
     row(r"stripe_webhook\.webhook", "POST", (BAD_REQUEST,) * 6),
@@ -278,7 +278,7 @@ MATRIX: list[Entry] = [
         data={"note": "Remboursé sur Stripe"},
     ),
     row(
-        r"ProjectActionsAdminView\.invoice",
+        r"ProjectActionsAdminView\.(invoice|invoice_pdf)",
         "GET",
         (LOGIN, DENIED, DENIED, DENIED, MISSING, MISSING),
     ),
