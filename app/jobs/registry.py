@@ -3,11 +3,15 @@
 from collections.abc import Callable
 from typing import Any
 
-from app.jobs.account_locked import send_account_locked
+from app.jobs.account import (
+    send_account_locked,
+    send_invitation,
+    send_invitation_notice,
+    send_password_changed,
+    send_password_reset,
+)
 from app.jobs.email import send_logged_email
-from app.jobs.invitation import send_invitation, send_invitation_notice
 from app.jobs.notify import send_notification
-from app.jobs.password import send_password_changed, send_password_reset
 from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
 
 # Each handler takes the outbox message id and its decoded payload as keyword arguments.
