@@ -1,0 +1,59 @@
+"""The child process of :mod:`app.previews.sandbox`: set the limits, then read the file.
+
+It reads its order as JSON on stdin, limits itself before importing the reader, runs it and
+writes the outcome to ``result.json`` in its folder.
+"""
+
+import errno
+import importlib
+import json
+import resource
+import sys
+import traceback
+from pathlib import Path
+
+from app.previews.sandbox import RESULT_FILE, Outcome, Refused
+
+
+def main() -> int:
+    order = json.loads(sys.stdin.read())
+    limits = order["limits"]
+    cpu = int(limits["cpu_seconds"])
+    # The soft limit sends SIGXCPU; the hard one, a second later, kills.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    memory = int(limits["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    output = int(limits["output_bytes"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    folder = Path(order["folder"])
+    module_name, _, function_name = order["reader"].partition(":")
+    try:
+        reader = getattr(importlib.import_module(module_name), function_name)
+        result = reader(Path(order["source"]), folder, **order["options"])
+        outcome = {"outcome": Outcome.READY.value, "result": result}
+    except Refused as refusal:
+        outcome = {"outcome": Outcome.REFUSED.value, "reason": str(refusal)[:500]}
+    except OSError as error:
+        if error.errno == errno.EFBIG:
+            # Python ignores SIGXFSZ: the write that crosses the limit fails instead.
+            reason = f"reading wrote a file larger than {output // 1024**2} MiB"
+            outcome = {"outcome": Outcome.REFUSED.value, "reason": reason}
+        else:
+            outcome = _failure(error)
+    except MemoryError:
+        reason = f"reading needed more than {memory // 1024**2} MiB of memory"
+        outcome = {"outcome": Outcome.REFUSED.value, "reason": reason}
+    except Exception as error:  # noqa: BLE001 - any failure is the outcome to record
+        outcome = _failure(error)
+    (folder / RESULT_FILE).write_text(json.dumps(outcome, allow_nan=False), encoding="utf-8")
+    return 0
+
+
+def _failure(error: Exception) -> dict[str, str]:
+    traceback.print_exc()
+    return {"outcome": Outcome.FAILED.value, "reason": f"{type(error).__name__}: {error}"[:500]}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

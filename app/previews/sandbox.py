@@ -1,0 +1,143 @@
+"""Run a file reader in a child process with hard limits, so no file can take the worker down.
+
+A hostile or broken file can make a parser loop, eat all memory, write without end or crash the
+interpreter (OpenCASCADE segfaults on some STEP files). The reader therefore runs in a fresh
+Python process of its own process group, limited in CPU time, address space and bytes written,
+and killed with its whole group once the wall-clock limit passes. It writes its findings to a
+file in a folder of its own; what it prints is ignored (OpenCASCADE prints to stdout).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+RESULT_FILE = "result.json"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one reading may use."""
+
+    cpu_seconds: int = 60
+    wall_seconds: float = 90.0
+    memory_bytes: int = 2 * 1024**3
+    output_bytes: int = 64 * 1024**2  # the largest file it may write
+
+
+class Outcome(StrEnum):
+    READY = "ready"  # read: the findings are in ``result``
+    REFUSED = "refused"  # the file is not something we read, or asks too much: ``reason`` says
+    FAILED = "failed"  # the reader broke on it: ``reason`` says how
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The outcome of one reading, the reader's findings, and how long it took."""
+
+    outcome: Outcome
+    result: dict[str, Any] | None
+    reason: str | None
+    seconds: float
+
+
+class Refused(Exception):  # noqa: N818 - a refusal is an outcome, not an error
+    """Raised by a reader for a file it will not read; its message is for a person."""
+
+
+def run_limited(
+    reader: str, source: Path, folder: Path, limits: Limits | None = None, **options: Any
+) -> Reading:
+    """Run ``reader`` (``module:function``) on ``source`` in a limited child process.
+
+    The function is called as ``function(source, folder, **options)`` and returns a JSON-able
+    dict; it may write images into ``folder``. It raises :class:`Refused` for a file it will not
+    read.
+    """
+    limits = limits or Limits()
+    folder.mkdir(parents=True, exist_ok=True)
+    result_path = folder / RESULT_FILE
+    result_path.unlink(missing_ok=True)
+    order = {
+        "reader": reader,
+        "source": str(source),
+        "folder": str(folder),
+        "options": options,
+        "limits": {
+            "cpu_seconds": limits.cpu_seconds,
+            "memory_bytes": limits.memory_bytes,
+            "output_bytes": limits.output_bytes,
+        },
+    }
+    environment = {
+        **os.environ,
+        # The child imports the reader from this application, wherever it runs.
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])
+        ),
+        # One thread each: several readings at once must not fight over the cores.
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    started = time.monotonic()
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [sys.executable, "-m", "app.previews.child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=environment,
+        cwd=folder,
+    )
+    try:
+        _, errors = child.communicate(json.dumps(order).encode(), timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        _kill_group(child)
+        child.communicate()
+        return Reading(
+            Outcome.REFUSED,
+            None,
+            f"reading took longer than {limits.wall_seconds:g} s",
+            time.monotonic() - started,
+        )
+    finally:
+        # Whatever the reader started goes with it.
+        _kill_group(child)
+    seconds = time.monotonic() - started
+    return _outcome(child.returncode, result_path, errors, limits, seconds)
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _outcome(
+    returncode: int, result_path: Path, errors: bytes, limits: Limits, seconds: float
+) -> Reading:
+    if returncode == -signal.SIGXCPU or returncode == -signal.SIGKILL:
+        reason = f"reading needed more than {limits.cpu_seconds} s of processor time"
+        return Reading(Outcome.REFUSED, None, reason, seconds)
+    try:
+        written = json.loads(result_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written = None
+    if returncode == 0 and isinstance(written, dict) and "outcome" in written:
+        outcome = Outcome(written["outcome"])
+        return Reading(outcome, written.get("result"), written.get("reason"), seconds)
+    if returncode < 0:
+        reason = f"the reader stopped on signal {signal.Signals(-returncode).name}"
+    else:
+        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        reason = f"the reader stopped with status {returncode}: {last[0][:300]}"
+    return Reading(Outcome.FAILED, None, reason, seconds)
