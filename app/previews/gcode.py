@@ -106,12 +106,24 @@ class Box:
 
     def add(self, x: float | None, y: float | None, z: float | None) -> None:
         # Written out rather than through Range.add: this runs for every move of a long program.
-        for value, axis in ((x, self.x), (y, self.y), (z, self.z)):
-            if value is not None:
-                if value < axis.low:
-                    axis.low = value
-                if value > axis.high:
-                    axis.high = value
+        if x is not None:
+            axis = self.x
+            if x < axis.low:
+                axis.low = x
+            if x > axis.high:
+                axis.high = x
+        if y is not None:
+            axis = self.y
+            if y < axis.low:
+                axis.low = y
+            if y > axis.high:
+                axis.high = y
+        if z is not None:
+            axis = self.z
+            if z < axis.low:
+                axis.low = z
+            if z > axis.high:
+                axis.high = z
 
     @property
     def empty(self) -> bool:
@@ -483,13 +495,20 @@ class GcodeReader:
         self.moved = True
         # An axis the program never gives (Y on a lathe) does not move; one known at only one end
         # (the first move, or after a return to the reference point) makes the move unknown.
-        known = all((a is None) == (b is None) for a, b in zip(start, end, strict=True))
-        if length is None:
-            length = (
-                math.dist([a for a in start if a is not None], [b for b in end if b is not None])
-                if known
-                else 0.0
-            )
+        if None not in start and None not in end:
+            known = True
+            if length is None:
+                length = math.dist(start, end)
+        else:
+            known = all((a is None) == (b is None) for a, b in zip(start, end, strict=True))
+            if length is None:
+                length = (
+                    math.dist(
+                        [a for a in start if a is not None], [b for b in end if b is not None]
+                    )
+                    if known
+                    else 0.0
+                )
         self.overall.add(*end)
         if rapid:
             seconds = length / self.rapid_mm_per_minute * 60
@@ -581,26 +600,31 @@ class GcodeReader:
         length = math.hypot(radius * sweep, rise)
         steps = max(2, math.ceil(sweep / _arc_step(radius)))
         direction = -1 if clockwise else 1
-        points: list[tuple[float, float, float]] = []
-        for step in range(1, steps):
-            fraction = step / steps
-            angle = a0 + direction * sweep * fraction
-            point = [0.0, 0.0, 0.0]
-            point[first] = c1 + radius * math.cos(angle)
-            point[second] = c2 + radius * math.sin(angle)
-            point[linear] = start[linear] + rise * fraction
-            points.append((point[0], point[1], point[2]))
-        # The arc's farthest points along the plane's axes, for exact extents.
-        for quarter in range(4):
-            angle = quarter * math.pi / 2
-            travelled = ((angle - a0) * direction) % math.tau
-            if travelled <= sweep:
-                point = [0.0, 0.0, 0.0]
-                point[first] = c1 + radius * math.cos(angle)
-                point[second] = c2 + radius * math.sin(angle)
-                point[linear] = start[linear] + rise * travelled / sweep
-                self.machined.add(*point)
-                self.overall.add(*point)
+        # The chords' ends, then the arc's farthest points along the plane's axes (for exact
+        # extents; they are not drawn).
+        fractions = [step / steps for step in range(1, steps)]
+        angles = [a0 + direction * sweep * fraction for fraction in fractions]
+        quarters = [
+            quarter * math.pi / 2
+            for quarter in range(4)
+            if ((quarter * math.pi / 2 - a0) * direction) % math.tau <= sweep
+        ]
+        angles += quarters
+        fractions += [((angle - a0) * direction) % math.tau / sweep for angle in quarters]
+        lows = [start[linear] + rise * fraction for fraction in fractions]
+        firsts = [c1 + radius * math.cos(angle) for angle in angles]
+        seconds = [c2 + radius * math.sin(angle) for angle in angles]
+        # Back to x, y, z from the plane's first, second and linear axes.
+        if self.plane == 17:
+            found = list(zip(firsts, seconds, lows, strict=True))
+        elif self.plane == 18:
+            found = list(zip(seconds, lows, firsts, strict=True))
+        else:
+            found = list(zip(lows, firsts, seconds, strict=True))
+        points = found[: steps - 1]
+        for extreme in found[steps - 1 :]:
+            self.machined.add(*extreme)
+            self.overall.add(*extreme)
         self._move(start, end, rapid=False, length=length, points=points)
 
     def _drill(self, axes: dict[str, float], words: dict[str, float]) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 RESULT_FILE = "result.json"
+# What the reader said on its error output: the last line explains a crash.
+ERRORS_FILE = "reader-errors.log"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,6 +48,7 @@ class Reading:
     result: dict[str, Any] | None
     reason: str | None
     seconds: float
+    peak_memory_bytes: int
 
 
 class Refused(Exception):  # noqa: N818 - a refusal is an outcome, not an error
@@ -88,56 +91,72 @@ def run_limited(
         "MKL_NUM_THREADS": "1",
     }
     started = time.monotonic()
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-        [sys.executable, "-m", "app.previews.child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env=environment,
-        cwd=folder,
-    )
-    try:
-        _, errors = child.communicate(json.dumps(order).encode(), timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        _kill_group(child)
-        child.communicate()
-        return Reading(
-            Outcome.REFUSED,
-            None,
-            f"reading took longer than {limits.wall_seconds:g} s",
-            time.monotonic() - started,
+    with (folder / ERRORS_FILE).open("wb") as errors:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+            [sys.executable, "-m", "app.previews.child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+            env=environment,
+            cwd=folder,
         )
+    try:
+        with child.stdin:
+            child.stdin.write(json.dumps(order).encode())
+        status, usage, timed_out = _wait(child.pid, started + limits.wall_seconds)
     finally:
         # Whatever the reader started goes with it.
-        _kill_group(child)
+        _kill_group(child.pid)
+    child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    return _outcome(child.returncode, result_path, errors, limits, seconds)
+    peak = usage.ru_maxrss * 1024
+    if timed_out:
+        reason = f"reading took longer than {limits.wall_seconds:g} s"
+        return Reading(Outcome.REFUSED, None, reason, seconds, peak)
+    return _outcome(child.returncode, folder, limits, seconds, peak)
 
 
-def _kill_group(child: subprocess.Popen) -> None:
+def _wait(pid: int, deadline: float) -> tuple[int, Any, bool]:
+    """Wait for the child until ``deadline``; kill its group past it.
+
+    :return: its wait status, its resource usage, and whether it was killed for time.
+    """
+    pause = 0.005
+    while True:
+        found, status, usage = os.wait4(pid, os.WNOHANG)
+        if found:
+            return status, usage, False
+        if time.monotonic() >= deadline:
+            _kill_group(pid)
+            _, status, usage = os.wait4(pid, 0)
+            return status, usage, True
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _kill_group(pid: int) -> None:
     try:
-        os.killpg(child.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
 
 
-def _outcome(
-    returncode: int, result_path: Path, errors: bytes, limits: Limits, seconds: float
-) -> Reading:
+def _outcome(returncode: int, folder: Path, limits: Limits, seconds: float, peak: int) -> Reading:
     if returncode == -signal.SIGXCPU or returncode == -signal.SIGKILL:
         reason = f"reading needed more than {limits.cpu_seconds} s of processor time"
-        return Reading(Outcome.REFUSED, None, reason, seconds)
+        return Reading(Outcome.REFUSED, None, reason, seconds, peak)
     try:
-        written = json.loads(result_path.read_text(encoding="utf-8"))
+        written = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         written = None
     if returncode == 0 and isinstance(written, dict) and "outcome" in written:
         outcome = Outcome(written["outcome"])
-        return Reading(outcome, written.get("result"), written.get("reason"), seconds)
+        return Reading(outcome, written.get("result"), written.get("reason"), seconds, peak)
     if returncode < 0:
         reason = f"the reader stopped on signal {signal.Signals(-returncode).name}"
     else:
-        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        errors = (folder / ERRORS_FILE).read_text(encoding="utf-8", errors="replace")
+        last = errors.strip().splitlines()[-1:] or ["no message"]
         reason = f"the reader stopped with status {returncode}: {last[0][:300]}"
-    return Reading(Outcome.FAILED, None, reason, seconds)
+    return Reading(Outcome.FAILED, None, reason, seconds, peak)
