@@ -209,6 +209,28 @@ MATRIX: list[Entry] = [
     row(r"DashboardAdminView\.index", "GET", STAFF),
     row(r"(Payment|Invoice|RequestedService|EmailMessage)AdminView\.list", "GET", STAFF),
     row(r"EmailMessageAdminView\.resend", "POST", STAFF, {"pk": "email"}),
+    # The requested services are Admin's; the team reads them. One in use is never deleted.
+    row(r"RequestedServiceAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Matrice"}),
+    row(
+        r"RequestedServiceAdminView\.edit",
+        "GET,POST",
+        ADMIN_ONLY,
+        {"pk": "service"},
+        data={"name": "Usinage matrice", "name_en": "Matrix machining"},
+    ),
+    row(
+        r"RequestedServiceAdminView\.offer",
+        "POST",
+        ADMIN_ONLY,
+        {"pk": "service"},
+        data={"offered": "1"},
+    ),
+    row(
+        r"RequestedServiceAdminView\.delete",
+        "POST",
+        (LOGIN, DENIED, DENIED, DENIED, DENIED, REJECTED),
+        {"pk": "service"},
+    ),
     # SPEC §1: organisations are managed by Admin; the team reads them.
     row(r"OrganisationAdminView\.list", "GET", STAFF),
     row(r"OrganisationAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Atelier C"}),
