@@ -11,9 +11,13 @@ _ACCOUNT = [r"^(AccountView|UserInfoEditView|ResetMyPasswordView)$", r".*"]
 _OWN_USER_INFO = [r"^UserDBModelView$", r"^can_userinfo$"]
 
 STAFF_PERMISSIONS = [
-    # Organisations and settings are changed by Admin (SPEC §1, §6); the team only reads them.
-    [r"^(?!OrganisationAdminView$|SettingsAdminView$).*AdminView$", r".*"],
-    [r"^OrganisationAdminView$", r"^can_list$"],
+    # Organisations, settings and requested services are changed by Admin (SPEC §1, §6); the
+    # team only reads them.
+    [
+        r"^(?!OrganisationAdminView$|SettingsAdminView$|RequestedServiceAdminView$).*AdminView$",
+        r".*",
+    ],
+    [r"^(OrganisationAdminView|RequestedServiceAdminView)$", r"^can_list$"],
     [r"^SettingsAdminView$", r"^can_show$"],
     [r".*AdminApi$", r".*"],
     [r".*SharedApi$", r".*"],

@@ -165,6 +165,11 @@ def can_edit_settings(viewer: Viewer) -> bool:
     return viewer.role is Role.ADMIN
 
 
+def can_manage_services(viewer: Viewer) -> bool:
+    """Tell whether the viewer may add, rename, withdraw or delete requested services."""
+    return viewer.role is Role.ADMIN
+
+
 def can_export_projects(viewer: Viewer) -> bool:
     """Tell whether the viewer may export projects; org users get their own organisation's."""
     return viewer.is_staff or (viewer.is_org_user and viewer.organisation_id is not None)

@@ -5,6 +5,7 @@ scope of app.tenancy applies to them like to every ORM query.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,12 +134,19 @@ def deletion_loss(project_id: int) -> DeletionLoss:
     )
 
 
-def offered_services() -> list[RequestedService]:
-    """Return the services a project form offers, in their order."""
+def offered_services(kept: Sequence[RequestedService] = ()) -> list[RequestedService]:
+    """Return the services a project form offers, in their order.
+
+    A withdrawn service is offered only on the form of a project that already has it (``kept``),
+    so saving that form does not drop it.
+    """
+    choosable = RequestedService.active.is_(True)
+    if kept:
+        choosable = choosable | RequestedService.id.in_([service.id for service in kept])
     return list(
         db.session.scalars(
             select(RequestedService)
-            .where(RequestedService.active.is_(True))
+            .where(choosable)
             .order_by(RequestedService.position, RequestedService.name)
         )
     )

@@ -1,9 +1,9 @@
-"""The team's records: organisations, for their screen and the users' form."""
+"""The team's records: organisations, for their screen and the users' form; requested services."""
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AppUser, Organisation, Project
+from app.models import AppUser, Organisation, Project, RequestedService, project_service
 
 
 def organisations() -> list[Organisation]:
@@ -35,3 +35,25 @@ def members_per_organisation() -> dict[int, int]:
         .group_by(AppUser.organisation_id)
     )
     return {organisation_id: count for organisation_id, count in db.session.execute(statement)}
+
+
+def requested_services() -> list[RequestedService]:
+    """Return every requested service, offered or withdrawn, in the forms' order."""
+    return list(
+        db.session.scalars(
+            select(RequestedService).order_by(RequestedService.position, RequestedService.name)
+        )
+    )
+
+
+def requested_service(service_id: int) -> RequestedService | None:
+    """Return one requested service, or None if there is no such one."""
+    return db.session.get(RequestedService, service_id)
+
+
+def projects_per_service() -> dict[int, int]:
+    """Count the projects that asked for each service, in one GROUP BY."""
+    statement = select(project_service.c.service_id, func.count()).group_by(
+        project_service.c.service_id
+    )
+    return {service_id: count for service_id, count in db.session.execute(statement)}

@@ -2,14 +2,16 @@
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.archive import ArchiveEntry, stream_zip, unique_names
 from app.domain import policy
 from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
 from app.domain.file_kinds import content_type_for
@@ -145,6 +147,76 @@ def open_file(viewer: Viewer, project_id: int, file_id: int) -> tuple[ProjectFil
     if not readable:
         raise NotFound(N_("File not found."))
     return stored, current_app.extensions["storage"].open(stored.storage_key)
+
+
+@dataclass(frozen=True)
+class FilesArchive:
+    """A project's files of one kind, ready to stream as one zip."""
+
+    reference: str
+    kind: FileKind
+    entries: list[ArchiveEntry]
+
+    def stream(self) -> Iterator[bytes]:
+        """Yield the zip's bytes; the files are read only as the download goes."""
+        return stream_zip(current_app.extensions["storage"], self.entries)
+
+
+NOTHING_TO_DOWNLOAD = {
+    FileKind.DELIVERABLE: N_("There is no deliverable to download yet."),
+    FileKind.PROJECT: N_("This project has no file to download."),
+}
+
+
+def files_archive(viewer: Viewer, project_id: int, kind: FileKind) -> FilesArchive:
+    """Gather a project's files of one kind into a zip, with the access check of one file.
+
+    :raise NotFound: if the viewer cannot see the project or may not read this kind of file.
+    :raise Invalid: if there is no such file to download.
+    """
+    session = db.session
+    project = load_project(session, viewer, project_id)
+    if kind is FileKind.DELIVERABLE:
+        readable = policy.can_read_deliverables(
+            viewer, project.organisation_id, project.status_enum
+        )
+    else:
+        readable = policy.can_read_project_files(viewer, project.organisation_id)
+    if not readable:
+        raise NotFound(N_("File not found."))
+    return archive_of(project, kind, list_files(session, project, kind))
+
+
+def list_files(session: Session, project: Project, kind: FileKind) -> list[ProjectFile]:
+    """Return the project's files of one kind, oldest first."""
+    return list(
+        session.scalars(
+            select(ProjectFile)
+            .where(ProjectFile.project_id == project.id, ProjectFile.kind == kind.value)
+            .order_by(ProjectFile.uploaded_at, ProjectFile.id)
+        )
+    )
+
+
+def archive_of(project: Project, kind: FileKind, files: Sequence[ProjectFile]) -> FilesArchive:
+    """Describe the zip of ``files``: one entry each, under a name no other entry has.
+
+    :raise Invalid: when there is no file.
+    """
+    if not files:
+        raise Invalid(NOTHING_TO_DOWNLOAD[kind])
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    names = unique_names(stored.original_name for stored in files)
+    entries = [
+        ArchiveEntry(
+            storage_key=stored.storage_key,
+            name=name,
+            size_bytes=stored.size_bytes,
+            modified=stored.uploaded_at.astimezone(zone),
+        )
+        for stored, name in zip(files, names, strict=True)
+    ]
+    return FilesArchive(project.reference, kind, entries)
 
 
 def files_for(viewer: Viewer, project_id: int) -> list[ProjectFile]:

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.common import load_project, record_event
+from app.services.file import FilesArchive, archive_of, list_files
 from app.services.notification import notify
 from app.services.settings import get_settings
 from app.uow import queue_job, transaction
@@ -250,13 +251,7 @@ def open_client_download(
         project's deliverables.
     """
     with transaction() as session:
-        opened = open_client_link(token, session)
-        if (
-            opened is None
-            or opened.state is not LinkState.DOWNLOADS
-            or not policy.client_can_download_deliverables(opened.project.status_enum)
-        ):
-            raise NotFound(LINK_NOT_VALID)
+        opened = _downloads_opened_by(token, session)
         stored = session.scalars(
             select(ProjectFile).where(
                 ProjectFile.id == file_id,
@@ -267,19 +262,57 @@ def open_client_download(
         if stored is None:
             raise NotFound(N_("File not found."))
         stream = current_app.extensions["storage"].open(stored.storage_key)
-        session.add(
-            DownloadRecord(
-                organisation_id=opened.project.organisation_id,
-                project_id=opened.project.id,
-                file_id=stored.id,
-                payment_link_id=opened.link.id,
-                file_name=stored.original_name,
-                remote_addr=(remote_addr or "")[:64] or None,
-                user_agent=(user_agent or "")[:255] or None,
-                downloaded_at=utcnow(),
-            )
-        )
+        _record_download(session, opened, stored, remote_addr, user_agent)
     return stored, stream
+
+
+def open_client_archive(
+    token: str, remote_addr: str | None, user_agent: str | None
+) -> FilesArchive:
+    """Gather every deliverable of a paid project into one zip, recording each as downloaded.
+
+    :raise NotFound: for a token that opens no downloads.
+    :raise Invalid: when the project has no deliverable.
+    """
+    with transaction() as session:
+        opened = _downloads_opened_by(token, session)
+        files = list_files(session, opened.project, FileKind.DELIVERABLE)
+        archive = archive_of(opened.project, FileKind.DELIVERABLE, files)
+        for stored in files:
+            _record_download(session, opened, stored, remote_addr, user_agent)
+    return archive
+
+
+def _downloads_opened_by(token: str, session: Session) -> ClientLink:
+    opened = open_client_link(token, session)
+    if (
+        opened is None
+        or opened.state is not LinkState.DOWNLOADS
+        or not policy.client_can_download_deliverables(opened.project.status_enum)
+    ):
+        raise NotFound(LINK_NOT_VALID)
+    return opened
+
+
+def _record_download(
+    session: Session,
+    opened: ClientLink,
+    stored: ProjectFile,
+    remote_addr: str | None,
+    user_agent: str | None,
+) -> None:
+    session.add(
+        DownloadRecord(
+            organisation_id=opened.project.organisation_id,
+            project_id=opened.project.id,
+            file_id=stored.id,
+            payment_link_id=opened.link.id,
+            file_name=stored.original_name,
+            remote_addr=(remote_addr or "")[:64] or None,
+            user_agent=(user_agent or "")[:255] or None,
+            downloaded_at=utcnow(),
+        )
+    )
 
 
 def describe_link(link: PaymentLink, project: Project) -> LinkState:

@@ -208,7 +208,7 @@ def _apply_edits(
             changed[name] = {"from": getattr(project, name), "to": value}
             setattr(project, name, value)
     if "service_ids" in changes:
-        services = _services(session, changes["service_ids"])
+        services = _services(session, changes["service_ids"], kept=project.services)
         before = sorted(s.name for s in project.services)
         after = sorted(s.name for s in services)
         if before != after:
@@ -371,17 +371,23 @@ def _check_limit(session: Session, organisation: Organisation) -> None:
         )
 
 
-def _services(session: Session, service_ids: Sequence[int] | object) -> list[RequestedService]:
+def _services(
+    session: Session,
+    service_ids: Sequence[int] | object,
+    kept: Sequence[RequestedService] = (),
+) -> list[RequestedService]:
+    """Return the services chosen: offered ones, or withdrawn ones the project already has."""
     try:
         ids = sorted({int(i) for i in service_ids})  # type: ignore[union-attr]
     except (TypeError, ValueError):
         raise Invalid(N_("Choose services from the list.")) from None
     if not ids:
         return []
+    choosable = RequestedService.active.is_(True)
+    if kept:
+        choosable = choosable | RequestedService.id.in_([service.id for service in kept])
     services = session.scalars(
-        select(RequestedService).where(
-            RequestedService.id.in_(ids), RequestedService.active.is_(True)
-        )
+        select(RequestedService).where(RequestedService.id.in_(ids), choosable)
     ).all()
     if len(services) != len(ids):
         raise Invalid(N_("Choose services from the list."))

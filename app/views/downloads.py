@@ -2,10 +2,12 @@
 
 from typing import BinaryIO
 
-from flask import Response, send_file
+from flask import Response, abort, request, send_file
+from flask_babel import gettext
 
 from app.domain.file_kinds import served_type
-from app.models import ProjectFile
+from app.models import FileKind, ProjectFile
+from app.services.file import FilesArchive
 
 
 def attachment(stored: ProjectFile, stream: BinaryIO) -> Response:
@@ -25,3 +27,31 @@ def attachment(stored: ProjectFile, stream: BinaryIO) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def zip_attachment(archive: FilesArchive) -> Response:
+    """Stream a zip of files as an attachment named after the project, kept out of every cache.
+
+    The zip is written as it is sent: its length is not known ahead, and no copy is ever built.
+    """
+    part = gettext("deliverables") if archive.kind is FileKind.DELIVERABLE else gettext("files")
+    response = Response(archive.stream(), mimetype="application/zip")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"{archive.reference}-{part}.zip"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def file_kind_asked() -> FileKind:
+    """Read which files a zip gathers from ``?kind=``: the deliverables unless told."""
+    try:
+        return FileKind(request.args.get("kind", FileKind.DELIVERABLE.value))
+    except ValueError:
+        abort(404)
+
+
+def section_of(kind: FileKind) -> str:
+    """Return the anchor of the project page's section listing ``kind``."""
+    return "#section-deliverables" if kind is FileKind.DELIVERABLE else "#section-files"

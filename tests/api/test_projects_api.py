@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Project, ProjectFile
+from app.models import Project, ProjectFile, RequestedService
 from app.request_scope import scope_request
 from app.tenancy import NO_ORGANISATION, current_tenant
 from tests.api.conftest import token_for
@@ -183,3 +183,27 @@ def test_a_token_scopes_the_request_before_any_endpoint_runs(csrf_app: Flask, wo
             assert current_tenant(db.session) == expected
             scope_request()
             assert current_tenant(db.session) == expected
+
+
+def test_a_withdrawn_service_cannot_be_asked_for_on_a_new_project(
+    csrf_app: Flask, world: World, api_as
+):
+    service_id = world.values["service"]
+    with csrf_app.app_context():
+        db.session.get(RequestedService, service_id).active = False
+        offered = RequestedService(name="Modélisation CAO", position=2)
+        db.session.add(offered)
+        db.session.commit()
+        offered_id = offered.id
+        db.session.remove()
+    member = api_as("member_a")
+    body = {"client_name": "Paul Girard", "client_email": "paul@example.test", "title": "Bride"}
+
+    refused = member.call("POST", "/api/v1/project/", json=body | {"service_ids": [service_id]})
+    created = member.call("POST", "/api/v1/project/", json=body | {"service_ids": [offered_id]})
+    shown = member.call("GET", f"/api/v1/project/{world.values['project']}")
+
+    assert refused.status_code == 422
+    assert created.status_code == 201, created.json
+    assert [s["id"] for s in created.json["result"]["services"]] == [offered_id]
+    assert [s["id"] for s in shown.json["result"]["services"]] == [service_id]

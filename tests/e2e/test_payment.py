@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,6 +149,13 @@ def test_the_client_pays_by_card_then_downloads_the_deliverables(
     started.value.save_as(saved)
     assert started.value.suggested_filename == "plan-bride.pdf"
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == hashlib.sha256(DRAWING).hexdigest()
+    with page.expect_download() as started:
+        page.click("#download-all")
+    archive = tmp_path / started.value.suggested_filename
+    started.value.save_as(archive)
+    assert re.fullmatch(r"CNC-\d{4}-\d{5}-livrables\.zip", archive.name)
+    with zipfile.ZipFile(archive) as unpacked:
+        assert unpacked.read("plan-bride.pdf") == DRAWING
 
     page.click("#invoice-link")
     assert page.locator("#invoice h1").inner_text().startswith("Facture F-")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.domain.policy import Role
 from app.extensions import db
-from app.models import EmailMessage
+from app.models import EmailMessage, RequestedService
 from tests.conftest import PERMISSION_TABLES, clean_database, make_app
 from tests.factories import (
     PASSWORD,
@@ -112,6 +112,11 @@ def _plant(app: Flask) -> World:
     theirs = ProjectFactory(
         organisation=org_b, title="CANARY-B-TITLE", client_name="CANARY-B-CLIENT"
     )
+    # A service both projects asked for (B's outlives the cells deleting A's): Admin may rename
+    # or withdraw it, never delete it.
+    service = RequestedService(name="Usinage matrice", position=1)
+    mine.services.append(service)
+    theirs.services.append(service)
     storage = app.extensions["storage"]
     my_file = FileFactory(
         project_obj=mine,
@@ -151,6 +156,7 @@ def _plant(app: Flask) -> World:
         "organisation": org_a.id,
         "member": users["member_a"].id,
         "email": email.id,
+        "service": service.id,
         "invitation": "no-such-invitation",
         "user": spare.id,
         "role": role.id,

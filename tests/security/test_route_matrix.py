@@ -170,7 +170,7 @@ MATRIX: list[Entry] = [
     row(r"UtilView\.back", "GET", PUBLIC),
     row(r"health\.health", "GET", PUBLIC),
     # The client's payment link: a token nobody was sent opens nothing, for anyone.
-    row(r"pay\.(page|download|invoice|invoice_pdf)", "GET", (MISSING,) * 6),
+    row(r"pay\.(page|download|archive|invoice|invoice_pdf)", "GET", (MISSING,) * 6),
     row(r"pay\.checkout", "POST", (MISSING,) * 6, data={"lang": "fr"}),
     # Stripe's events: this app has no webhook secret, so no signature can be valid.
     row(r"stripe_webhook\.webhook", "POST", (BAD_REQUEST,) * 6),
@@ -209,6 +209,28 @@ MATRIX: list[Entry] = [
     row(r"DashboardAdminView\.index", "GET", STAFF),
     row(r"(Payment|Invoice|RequestedService|EmailMessage)AdminView\.list", "GET", STAFF),
     row(r"EmailMessageAdminView\.resend", "POST", STAFF, {"pk": "email"}),
+    # The requested services are Admin's; the team reads them. One in use is never deleted.
+    row(r"RequestedServiceAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Matrice"}),
+    row(
+        r"RequestedServiceAdminView\.edit",
+        "GET,POST",
+        ADMIN_ONLY,
+        {"pk": "service"},
+        data={"name": "Usinage matrice", "name_en": "Matrix machining"},
+    ),
+    row(
+        r"RequestedServiceAdminView\.offer",
+        "POST",
+        ADMIN_ONLY,
+        {"pk": "service"},
+        data={"offered": "1"},
+    ),
+    row(
+        r"RequestedServiceAdminView\.delete",
+        "POST",
+        (LOGIN, DENIED, DENIED, DENIED, DENIED, REJECTED),
+        {"pk": "service"},
+    ),
     # SPEC §1: organisations are managed by Admin; the team reads them.
     row(r"OrganisationAdminView\.list", "GET", STAFF),
     row(r"OrganisationAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Atelier C"}),
@@ -243,7 +265,7 @@ MATRIX: list[Entry] = [
         STAFF,
         data={"start": "2026-01-01", "end": "2026-12-31"},
     ),
-    row(r"ProjectActionsAdminView\.(download|confirm_delete)", "GET", STAFF),
+    row(r"ProjectActionsAdminView\.(download|archive|confirm_delete)", "GET", STAFF),
     row(r"ProjectActionsAdminView\.move", "POST", STAFF, data={"target": "IN_REVIEW", "note": "x"}),
     row(r"ProjectActionsAdminView\.priority", "POST", STAFF, data={"priority": "HIGH"}),
     row(r"ProjectActionsAdminView\.prices", "POST", STAFF, data={"estimated_price": "120"}),
@@ -292,6 +314,8 @@ MATRIX: list[Entry] = [
     row(r"ProjectPortalView\.edit", "POST", PORTAL_WRITE_ON_A, data=PROJECT_FORM),
     row(r"ProjectPortalView\.delete", "POST", PORTAL_WRITE_ON_A, data={"confirm": "yes"}),
     row(r"ProjectFilePortalView\.download", "GET", PORTAL_ON_A),
+    # A's project is PENDING: its deliverables are not the organisation's to take yet.
+    row(r"ProjectFilePortalView\.archive", "GET", (LOGIN, MISSING, MISSING, MISSING, OK, OK)),
     row(r"ProjectFilePortalView\.upload", "POST", PORTAL_WRITE_ON_A, data={"files": FILE}),
     row(r"ProjectFilePortalView\.remove", "POST", PORTAL_WRITE_ON_A),
     row(r"CommentPortalView\.comment", "POST", PORTAL_WRITE_ON_A, data={"body": "x"}),

@@ -14,8 +14,8 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
         EmailMessageAdminView,
         InvoiceAdminView,
         PaymentAdminView,
-        RequestedServiceAdminView,
     )
+    from app.views.admin.service import RequestedServiceAdminView
     from app.views.admin.settings import SettingsAdminView
 
     # Menu names are permission names too: app.roles grants menu_access by matching them.

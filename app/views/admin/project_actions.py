@@ -32,7 +32,7 @@ from app.queries.project_page import project_for
 from app.security import current_viewer
 from app.services.checkout import resolve_refused_payment
 from app.services.comment import add_comment
-from app.services.file import Upload, add_files, open_file, remove_file
+from app.services.file import Upload, add_files, files_archive, open_file, remove_file
 from app.services.payment import record_manual_payment
 from app.services.payment_link import regenerate_payment_link, remind_client
 from app.services.project import (
@@ -43,8 +43,8 @@ from app.services.project import (
     set_priority,
 )
 from app.services.workflow import change_status
-from app.views.downloads import attachment
-from app.views.errors import flash_error
+from app.views.downloads import attachment, file_kind_asked, section_of, zip_attachment
+from app.views.errors import flash_error, message_of
 from app.views.formatting import language as interface_language
 
 ActionResult = WerkzeugResponse | Response
@@ -125,6 +125,7 @@ class ProjectActionsAdminView(BaseView):
         "confirm_delete": "delete",
         "delete": "delete",
         "download": "download",
+        "archive": "download",
     }
 
     @expose("/<int:pk>/status", methods=["POST"])
@@ -217,6 +218,20 @@ class ProjectActionsAdminView(BaseView):
         except NotFound:
             abort(404)
         return attachment(stored, stream)
+
+    @expose("/<int:pk>/files/archive")
+    @has_access
+    def archive(self, pk: int) -> ActionResult:
+        """Send every deliverable (or, with ``?kind=PROJECT``, every project file) as one zip."""
+        kind = file_kind_asked()
+        try:
+            found = files_archive(_viewer(), pk, kind)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(message_of(error), "warning")
+            return redirect(url_for("ProjectAdminView.show", pk=pk) + section_of(kind))
+        return zip_attachment(found)
 
     @expose("/<int:pk>/comments", methods=["POST"])
     @has_access

@@ -1,4 +1,4 @@
-"""The team's records: email log (with resend), payments, invoices, services; read-only lists."""
+"""The team's records: email log (with resend), payments, invoices; read-only lists."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +11,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
 from app.domain.errors import DomainError, NotFound
-from app.models import EmailMessage, Invoice, Payment, RequestedService
+from app.models import EmailMessage, Invoice, Payment
 from app.queries.project_search import MAX_PAGE_SIZE
 from app.services.notification import resend_email
 from app.views.errors import flash_error
@@ -154,21 +154,3 @@ class InvoiceAdminView(RecordAdminView):
     order_columns = ["number", "issued_at", "amount_incl_cents"]
     search_columns = ["number", "project_reference", "organisation_name", "client_name"]
     base_order = ("issued_at", "desc")
-
-
-class RequestedServiceAdminView(RecordAdminView):
-    """The services an organisation can ask for, in the order the forms offer them."""
-
-    model = RequestedService
-    row_template = "admin/widgets/service_list.html"
-    route_base = "/admin/services"
-    list_title = lazy_gettext("Requested services")
-    columns = {
-        "position": lazy_gettext("Order"),
-        "name": lazy_gettext("Name (French)"),
-        "name_en": lazy_gettext("Name (English)"),
-        "active": lazy_gettext("Offered"),
-    }
-    order_columns = ["position", "name"]
-    search_columns = ["name", "name_en"]
-    base_order = ("position", "asc")

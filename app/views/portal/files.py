@@ -9,9 +9,9 @@ from flask_babel import gettext, ngettext
 from app.domain.errors import DomainError, NotFound
 from app.models import FileKind
 from app.services.comment import add_comment
-from app.services.file import add_files, open_file, remove_file
-from app.views.downloads import attachment
-from app.views.errors import flash_error
+from app.services.file import add_files, files_archive, open_file, remove_file
+from app.views.downloads import attachment, file_kind_asked, section_of, zip_attachment
+from app.views.errors import flash_error, message_of
 from app.views.portal.common import portal_viewer, uploads_of
 
 
@@ -20,6 +20,12 @@ class ProjectFilePortalView(BaseView):
 
     route_base = "/portal/projects"
     base_permissions = ["can_upload", "can_remove", "can_download"]
+    method_permission_name = {
+        "upload": "upload",
+        "remove": "remove",
+        "download": "download",
+        "archive": "download",
+    }
 
     @expose("/<int:pk>/files", methods=["POST"])
     @has_access
@@ -61,6 +67,21 @@ class ProjectFilePortalView(BaseView):
         except NotFound:
             abort(404)
         return attachment(stored, stream)
+
+    @expose("/<int:pk>/files/archive")
+    @has_access
+    def archive(self, pk: int) -> Any:
+        """Send every deliverable (or, with ``?kind=PROJECT``, every project file) as one zip."""
+        viewer = portal_viewer()
+        kind = file_kind_asked()
+        try:
+            found = files_archive(viewer, pk, kind)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(message_of(error), "warning")
+            return redirect(url_for("ProjectPortalView.show", pk=pk) + section_of(kind))
+        return zip_attachment(found)
 
 
 class CommentPortalView(BaseView):

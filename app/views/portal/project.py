@@ -144,7 +144,7 @@ class ProjectPortalView(BaseView):
         )
 
     def _form(self, project: Project | None, values: Any, status: int) -> Any:
-        services = offered_services()
+        services = offered_services(kept=project.services if project else ())
         if values is not None:
             chosen = {int(i) for i in values.getlist("service_ids") if str(i).isdigit()}
         else:

@@ -14,8 +14,8 @@ from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
 from app.queries.client_page import client_invoice, client_page
 from app.services.checkout import start_checkout
-from app.services.payment_link import open_client_download
-from app.views.downloads import attachment
+from app.services.payment_link import open_client_archive, open_client_download
+from app.views.downloads import attachment, zip_attachment
 from app.views.errors import message_of
 
 pay_bp = Blueprint("pay", __name__, url_prefix="/pay")
@@ -103,6 +103,21 @@ def download(token: str, file_id: int) -> Response | tuple[str, int]:
     except NotFound:
         return _not_valid(reader_language())
     return attachment(stored, stream)
+
+
+@pay_bp.get("/<token>/files.zip")
+@limiter.limit(PAGE_LIMIT)
+def archive(token: str) -> Response | tuple[str, int]:
+    """Send every deliverable of a paid project as one zip, and record each download."""
+    language = reader_language()
+    try:
+        found = open_client_archive(token, request.remote_addr, request.headers.get("User-Agent"))
+    except NotFound:
+        return _not_valid(language)
+    except DomainError as error:
+        return _page(token, language, error)
+    with force_locale(language):
+        return zip_attachment(found)
 
 
 @pay_bp.get("/<token>/invoice")
