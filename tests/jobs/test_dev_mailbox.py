@@ -139,9 +139,10 @@ def test_a_copy_a_mail_client_has_read_is_still_found(dev_app: Flask):
         [path] = [p for p in (folder / "new").iterdir() if p.read_bytes().find(b"jean@") >= 0]
         path.rename(folder / "cur" / f"{path.name}:2,S")
 
-        assert find_delivered(str(folder), logged.dedupe_key) == (
-            folder / "cur" / f"{path.name}:2,S"
-        ).read_bytes()
+        assert (
+            find_delivered(str(folder), logged.dedupe_key)
+            == (folder / "cur" / f"{path.name}:2,S").read_bytes()
+        )
 
 
 def test_a_mailbox_that_cannot_be_written_records_the_failure(make_jobs_app, tmp_path):

@@ -49,9 +49,7 @@ def test_seed_demo_loads_every_role_and_status_once(app, dev_mailbox):
     assert invoice.seller_vat_number == "FR12912345678"
 
 
-def test_every_completed_demo_project_reached_payment_through_its_delivered_email(
-    app, dev_mailbox
-):
+def test_every_completed_demo_project_reached_payment_through_its_delivered_email(app, dev_mailbox):
     assert seed_demo() is True
 
     links = db.session.scalars(select(PaymentLink)).all()
