@@ -110,7 +110,6 @@ class EmailMessageAdminView(RecordAdminView):
             email=reading.email,
             framed_html=framed_html,
             mailbox_dir=current_app.config.get("MAIL_MAILBOX_DIR"),
-            mail_server=bool(current_app.config.get("MAIL_SERVER")),
         )
 
     @expose("/<int:pk>/resend", methods=["POST"])
