@@ -70,6 +70,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "MAIL_USE_TLS": env_bool(environ, "MAIL_USE_TLS"),
         "MAIL_USE_SSL": env_bool(environ, "MAIL_USE_SSL"),
         "MAIL_DEFAULT_SENDER": get("MAIL_DEFAULT_SENDER"),
+        "MAIL_MAILBOX_DIR": get("MAIL_MAILBOX_DIR"),
         "TEAM_NOTIFICATION_EMAIL": get("TEAM_NOTIFICATION_EMAIL"),
         "STRIPE_SECRET_KEY": get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET"),
@@ -112,6 +113,9 @@ class Config:
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "CNC Pulse <no-reply@cnc-pulse.test>"
     MAIL_TIMEOUT_SECONDS = 10
+    # Without MAIL_SERVER, emails are delivered into this Maildir instead (development only):
+    # recorded as sent, so the workflow goes on as with a server; any mail client reads it.
+    MAIL_MAILBOX_DIR: str | None = None
     TEAM_NOTIFICATION_EMAIL: str | None = None
 
     STRIPE_SECRET_KEY: str | None = None
@@ -181,7 +185,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    # `make run` needs no mail server: every email lands in the application's own mailbox.
+    MAIL_MAILBOX_DIR = str(INSTANCE_DIR / "mailbox")
 
 
 class TestingConfig(Config):

@@ -3,6 +3,7 @@
 import logging
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.domain.errors import DomainError
@@ -84,6 +85,9 @@ def seed_demo_command() -> None:
     click.echo("Demo data loaded. Logins:")
     for email, password, role in DEMO_LOGINS:
         click.echo(f"  {role:<10} {email:<38} {password}")
+    mailbox = current_app.config.get("MAIL_MAILBOX_DIR")
+    if mailbox and not current_app.config.get("MAIL_SERVER"):
+        click.echo(f"Its emails are in the development mailbox {mailbox} and the email log.")
 
 
 @cnc.command("sweep-outbox")

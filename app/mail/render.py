@@ -11,6 +11,7 @@ from flask_babel import force_locale, gettext
 from app.domain.dates import format_day
 from app.domain.money import format_amount
 from app.domain.workflow import ProjectStatus
+from app.services.settings import contact
 
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n\s*\n(\s*\n)+")
@@ -32,6 +33,8 @@ def render_email(event: str, language: str, context: dict[str, Any]) -> Rendered
         values = {
             **context,
             "language": language,
+            # Whom to contact, in every email's footer; replies go there too (Reply-To).
+            "contact": contact(),
             "amount": lambda cents, currency="EUR": format_amount(cents, currency, language),
             "day": lambda moment: format_day(moment, language, zone),
             "status_label": lambda status: gettext(ProjectStatus(status).label),

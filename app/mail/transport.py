@@ -81,8 +81,12 @@ class TimeoutConnection(Connection):
                 self.host.close()
 
 
-def send_each(emails: Sequence[OutgoingEmail]) -> Iterator[tuple[OutgoingEmail, str | None]]:
+def send_each(
+    emails: Sequence[OutgoingEmail], reply_to: str | None = None
+) -> Iterator[tuple[OutgoingEmail, str | None]]:
     """Send ``emails`` over one SMTP connection; yield each with its error, or None once sent.
+
+    Each carries ``reply_to`` as its Reply-To, when given.
 
     Each outcome is yielded as soon as it is known, before the next email goes, so the caller
     can record it at once. A server that cannot be reached fails every email left.
@@ -94,7 +98,7 @@ def send_each(emails: Sequence[OutgoingEmail]) -> Iterator[tuple[OutgoingEmail, 
     try:
         with connection:
             for email in emails:
-                error = _send_one(connection, email)
+                error = _send_one(connection, email, reply_to)
                 done += 1
                 yield email, error
     except (smtplib.SMTPException, OSError) as error:
@@ -104,8 +108,10 @@ def send_each(emails: Sequence[OutgoingEmail]) -> Iterator[tuple[OutgoingEmail, 
             yield email, f"{type(error).__name__}: {error}"
 
 
-def _send_one(connection: TimeoutConnection, email: OutgoingEmail) -> str | None:
-    message = build_message(email)
+def _send_one(
+    connection: TimeoutConnection, email: OutgoingEmail, reply_to: str | None
+) -> str | None:
+    message = build_message(email, reply_to=reply_to)
     try:
         connection.send(message)
     except Exception as error:  # noqa: BLE001 - the caller records it; the others still go
@@ -114,11 +120,15 @@ def _send_one(connection: TimeoutConnection, email: OutgoingEmail) -> str | None
     return None
 
 
-def build_message(email: OutgoingEmail) -> Message:
-    """Return the Flask-Mail message of ``email``, its Message-ID derived from its key."""
+def build_message(email: OutgoingEmail, reply_to: str | None = None) -> Message:
+    """Return the Flask-Mail message of ``email``, its Message-ID derived from its key.
+
+    ``reply_to`` is where a reader's answer goes (the From address is not read by anyone).
+    """
     message = Message(
         subject=encoded_subject(email.subject),
         recipients=[email.recipient],
+        reply_to=reply_to or None,
         body=email.text,
         html=email.html,
         extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import FileKind, Invoice, Payment, ProjectFile
 from app.services.common import load_project
 from app.services.payment_link import LINK_NOT_VALID, ClientLink, open_client_link
-from app.services.settings import get_settings
+from app.services.settings import Contact, Settings, contact, get_settings
 from app.services.stripe_gateway import card_payments_enabled
 
 
@@ -30,6 +30,9 @@ class ClientPage:
     can_download: bool
     invoice: Invoice | None
     downloads_until: datetime | None
+    # The account to pay a transfer to (None until the settings hold one), and whom to ask.
+    bank: Settings | None = None
+    contact: Contact | None = None
 
 
 def client_page(token: str) -> ClientPage:
@@ -64,6 +67,7 @@ def client_page(token: str) -> ClientPage:
             opened.link.created_at,
             get_settings().download_access_days,
         )
+    settings = get_settings()
     return ClientPage(
         opened=opened,
         organisation_name=project.organisation.name,
@@ -73,6 +77,8 @@ def client_page(token: str) -> ClientPage:
         can_download=downloads,
         invoice=_invoice_of(project.id) if downloads else None,
         downloads_until=until,
+        bank=settings if settings.bank_details_complete else None,
+        contact=contact(),
     )
 
 

@@ -14,12 +14,11 @@ from sqlalchemy import select
 from app.domain.errors import N_, Conflict
 from app.domain.policy import Role, Viewer
 from app.extensions import db
-from app.models import AppUser, FileKind, Organisation, RequestedService
+from app.models import AppUser, FileKind, Organisation, Project, RequestedService
 from app.services.account import create_organisation, create_user
 from app.services.comment import add_comment
 from app.services.file import Upload, add_files
 from app.services.payment import record_manual_payment
-from app.services.payment_link import mark_payment_link_sent
 from app.services.project import ProjectInput, create_project, set_prices, set_priority
 from app.services.settings import update_settings
 from app.services.workflow import change_status
@@ -167,7 +166,8 @@ PROJECTS = (
         ("Scierie Chevalier", "direction@scierie-chevalier.fr"),
         "Plans de pliage et modèle 3D d'un capot en tôle 2 mm avec hublot.",
         (1, 2),
-        "COMPLETED",
+        # Completed, its link email delivered: the project then awaits payment by itself.
+        "AWAITING_PAYMENT",
         2,
         "MEDIUM",
         31000,
@@ -197,6 +197,12 @@ def seed_demo() -> bool:
             "company_address": "12 rue des Usineurs\n69007 Lyon\nFrance",
             "company_registration": "RCS Lyon 912 345 678",
             "company_vat_number": "FR12912345678",
+            "reply_to_email": "equipe@cnc-pulse.fr",
+            "contact_email": "contact@cnc-pulse.fr",
+            "contact_phone": "04 72 00 00 00",
+            "bank_holder": "CNC Pulse SAS",
+            "bank_iban": "FR7630006000011234567890189",
+            "bank_bic": "AGRIFRPP",
         }
     )
     with transaction() as session:
@@ -281,14 +287,13 @@ def _walk(team: Viewer, author: Viewer, project_id: int, spec: DemoProject) -> N
         ],
     )
     set_prices(team, project_id, final_price_cents=spec.final)
+    # Completing issues the client's payment link. Once its email is delivered (to the
+    # development mailbox, or by a mail server), the project awaits payment, as in real use.
+    # Jobs queued for a worker (REDIS_URL) deliver it later: the project moves on then.
     change_status(team, project_id, "COMPLETED")
-    if spec.goal == "COMPLETED":
-        return
-    from app.models import PaymentLink
-
-    link_id = db.session.scalar(select(PaymentLink.id).where(PaymentLink.project_id == project_id))
-    mark_payment_link_sent(link_id)
-    if spec.goal == "PAID":
+    db.session.expire_all()
+    status = db.session.scalar(select(Project.status).where(Project.id == project_id))
+    if spec.goal == "PAID" and status == "AWAITING_PAYMENT":
         record_manual_payment(team, project_id, "TRANSFER", date.today(), "VIR-2026-1187")
 
 

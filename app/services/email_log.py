@@ -9,10 +9,12 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
+from app.mail import mailbox
 from app.mail.render import RenderedEmail
 from app.mail.transport import OutgoingEmail, send_each
 from app.models.base import utcnow
 from app.models.outbox import EmailMessage, EmailStatus
+from app.services.settings import reply_to_address
 from app.uow import transaction
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,9 @@ def log_emails(
 def deliver(email_ids: list[int]) -> list[int]:
     """Send the logged emails not sent yet, one SMTP connection for all; record each outcome.
 
-    Without a mail server configured, each is recorded as FAILED for the team to resend later.
+    Without a mail server, a development machine delivers them into its own mailbox
+    (MAIL_MAILBOX_DIR) and records them SENT, as a server would have taken them; with neither,
+    each is recorded as FAILED for the team to resend later.
 
     :return: the ids that failed and are worth retrying.
     """
@@ -95,13 +99,20 @@ def deliver(email_ids: list[int]) -> list[int]:
     pending = [OutgoingEmail(*row) for row in sorted(rows, key=lambda row: order[row.id])]
     if not pending:
         return []
-    if not current_app.config.get("MAIL_SERVER"):
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        outcomes = send_each(pending, reply_to_address())
+    elif config.get("MAIL_MAILBOX_DIR"):
+        outcomes = mailbox.deliver_each(config["MAIL_MAILBOX_DIR"], pending, reply_to_address())
+    else:
         log.warning("%s email(s) logged but not sent: no MAIL_SERVER", len(pending))
         for email in pending:
             record_attempt(email.id, NO_MAIL_SERVER)
         return []
+    # Settings were read: nothing stays open while the server takes its time.
+    db.session.rollback()
     failed: list[int] = []
-    for email, error in send_each(pending):
+    for email, error in outcomes:
         record_attempt(email.id, error)
         if error is not None:
             failed.append(email.id)

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.e2e
 DEMO_ADMIN = ("admin@cnc-pulse.fr", "cncpulse-admin")
 
 
-def test_demo_admin_browses_the_projects(live_server, page, artifacts):
+def test_demo_admin_browses_the_projects(live_server, page, artifacts, tmp_path, monkeypatch):
+    # As `make run` loads it: the demo's emails land in the development mailbox.
+    monkeypatch.setitem(live_server.app.config, "MAIL_MAILBOX_DIR", str(tmp_path / "mailbox"))
     with live_server.app.app_context():
         assert seed_demo()
 

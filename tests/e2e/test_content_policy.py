@@ -86,7 +86,9 @@ def log_in(watched: Watched, url: str, email: str, password: str) -> None:
     assert "/login/" not in page.url
 
 
-def test_back_office_and_portal_pages_break_no_policy(live_server, watched, tmp_path):
+def test_back_office_and_portal_pages_break_no_policy(live_server, watched, tmp_path, monkeypatch):
+    # As `make run` loads it: the demo's emails land in the development mailbox.
+    monkeypatch.setitem(live_server.app.config, "MAIL_MAILBOX_DIR", str(tmp_path / "mailbox"))
     with live_server.app.app_context():
         assert seed_demo()
     page = watched.page
@@ -109,6 +111,12 @@ def test_back_office_and_portal_pages_break_no_policy(live_server, watched, tmp_
         "/resetmypassword/form",
     ):
         watched.visit(live_server(path))
+    # An email read from the log, its HTML framed, its delivered copy beside it.
+    watched.visit(live_server("/admin/emails/list/"))
+    page.locator("a.cnc-email-open").first.click()
+    page.wait_for_url(re.compile(r".*/admin/emails/\d+$"))
+    page.frame_locator("#delivered-html").locator("body").wait_for()
+    watched.seen()
     # FAB's list widget's inline script ran (it defines the list's actions).
     watched.visit(live_server("/users/list/"))
     assert page.evaluate("() => typeof window.modelActions") == "object"

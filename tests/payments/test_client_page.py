@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CheckoutSession, PaymentLink, StripeEvent
+from app.models import CheckoutSession, PaymentLink, Project, StripeEvent
 from app.models.base import utcnow
 from app.services.payment_link import hash_token
 from tests.payments.conftest import payable_project, stripe_settings
@@ -98,3 +98,60 @@ def test_a_limit_for_every_request_is_still_checked_before_each(cast, limited_ap
     client = limited.test_client()
     codes = [client.get("/login/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+BANK = {
+    "bank_holder": "CNC Pulse SAS",
+    "bank_iban": "FR7630006000011234567890189",
+    "bank_bic": "AGRIFRPP",
+    "contact_email": "contact@cnc-pulse.test",
+    "contact_phone": "04 72 00 00 00",
+}
+
+
+def test_without_stripe_keys_the_page_gives_the_bank_details_and_the_reference(
+    cast, client, app, monkeypatch
+):
+    from app.services.settings import update_settings
+
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", None)
+    update_settings(BANK)
+    payable = payable_project(cast)
+    reference = db.session.get(Project, payable.project_id).reference
+
+    page = client.get(f"/pay/{payable.token}", headers={"Accept-Language": "fr-FR,fr"}).text
+
+    assert "Payer par carte" not in page
+    assert "merci de payer par virement sur le compte ci-dessous" in page
+    assert "Payer par virement" in page
+    assert "CNC Pulse SAS" in page
+    assert "FR76 3000 6000 0112 3456 7890 189" in page and "AGRIFRPP" in page
+    assert f'<dd id="bank-reference"><strong>{reference}</strong></dd>' in page
+    assert "contact@cnc-pulse.test" in page and "04 72 00 00 00" in page
+
+
+def test_with_card_payment_the_transfer_is_offered_as_an_alternative(cast, client):
+    from app.services.settings import update_settings
+
+    update_settings(BANK)
+    payable = payable_project(cast)
+
+    page = client.get(f"/pay/{payable.token}?lang=en").text
+
+    assert "Pay by card" in page
+    assert "Or pay by bank transfer" in page and "FR76 3000 6000 0112 3456 7890 189" in page
+
+
+def test_once_paid_the_bank_details_are_gone(cast, client):
+    from app.services.settings import update_settings
+
+    update_settings(BANK)
+    payable = payable_project(cast)
+    project = db.session.get(Project, payable.project_id)
+    project.status = "PAID"
+    project.paid_at = utcnow()
+    db.session.commit()
+
+    page = client.get(f"/pay/{payable.token}?lang=en").text
+
+    assert "FR76" not in page and "bank transfer" not in page

@@ -231,6 +231,7 @@ MATRIX: list[Entry] = [
         (LOGIN, DENIED, DENIED, DENIED, DENIED, REJECTED),
         {"pk": "service"},
     ),
+    row(r"EmailMessageAdminView\.read", "GET", STAFF, {"pk": "email"}),
     # SPEC §1: organisations are managed by Admin; the team reads them.
     row(r"OrganisationAdminView\.list", "GET", STAFF),
     row(r"OrganisationAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Atelier C"}),
@@ -254,6 +255,19 @@ MATRIX: list[Entry] = [
             "company_vat_number": "",
             "vat_rate": "20",
             "download_access_days": "90",
+        },
+    ),
+    row(
+        r"SettingsAdminView\.edit_contact",
+        "POST",
+        ADMIN_ONLY,
+        data={
+            "reply_to_email": "equipe@cnc-pulse.example",
+            "contact_email": "",
+            "contact_phone": "",
+            "bank_holder": "CNC Pulse SAS",
+            "bank_iban": "FR7630006000011234567890189",
+            "bank_bic": "",
         },
     ),
     row(r"ProjectAdminView\.(list|show)", "GET", STAFF),

@@ -145,3 +145,41 @@ def test_requested_services_are_listed_in_order(staff):
     assert "Prestations" in page
     assert page.index("Programmation G-code") < page.index("Modélisation CAO")
     assert "CAD modelling" in page and ">Non</td>" in page
+
+
+def test_the_team_reads_an_emails_text_and_html_from_the_log(staff):
+    shown = email(
+        "SENT", body="Bonjour <b>Jeanne</b>, voir http://cnc-pulse.test/portal/projects/7"
+    )
+
+    listing = staff.get(EMAILS).text
+    page = staff.get(f"/admin/emails/{shown.id}")
+
+    assert f'href="/admin/emails/{shown.id}"' in listing
+    assert page.status_code == 200
+    # The text, escaped; the HTML in a frame that runs no script and opens links elsewhere.
+    assert "Bonjour &lt;b&gt;Jeanne&lt;/b&gt;" in page.text
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page.text
+    assert "srcdoc=" in page.text and "allow-scripts" not in page.text
+    assert 'href="http://cnc-pulse.test/portal/projects/7"' in page.text
+    # No mailbox here: only the log's copy is shown.
+    assert 'id="delivered-copy"' not in page.text
+    assert staff.get("/admin/emails/999999").status_code == 404
+
+
+def test_a_scrubbed_link_is_not_offered_and_the_html_cannot_run_scripts(staff):
+    shown = email("SENT", body="Payer : http://cnc-pulse.test/pay/*** <script>alert(1)</script>")
+
+    page = staff.get(f"/admin/emails/{shown.id}").text
+
+    assert 'href="http://cnc-pulse.test/pay/***"' not in page
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("role", [Role.ORG_ADMIN, Role.ORG_MEMBER])
+def test_organisation_users_cannot_read_the_email_log(client, role):
+    shown = email("SENT")
+    login(client, UserFactory(role=role).email)
+
+    assert client.get(f"/admin/emails/{shown.id}").status_code in (302, 403)

@@ -104,3 +104,65 @@ def test_organisation_users_never_see_the_settings(client, role):
     assert client.get(SETTINGS).status_code == 403
     assert client.post(SETTINGS, data=GOOD).status_code == 403
     assert stored() == {}
+
+
+CONTACT = "/admin/settings/contact"
+GOOD_CONTACT = {
+    "reply_to_email": "atelier@cnc-pulse.test",
+    "contact_email": "contact@cnc-pulse.test",
+    "contact_phone": "04 72 00 00 00",
+    "bank_holder": "CNC Pulse SAS",
+    "bank_iban": "fr76 3000 6000 0112 3456 7890 189",
+    "bank_bic": "agrifrpp",
+}
+
+
+def test_admin_saves_the_contact_and_bank_details(client, admin):
+    response = client.post(CONTACT, data=GOOD_CONTACT, follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "Contact et coordonnées bancaires enregistrés" in response.text
+    settings = get_settings()
+    assert settings.reply_to_email == "atelier@cnc-pulse.test"
+    assert settings.bank_iban == "FR7630006000011234567890189"
+    assert settings.bank_bic == "AGRIFRPP"
+    # Shown back as it is printed, in groups of four.
+    assert 'value="FR76 3000 6000 0112 3456 7890 189"' in client.get(SETTINGS).text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"bank_iban": "FR76 3000 6000 0112 3456 7890 188"},
+            "L&#39;IBAN FR76 3000 6000 0112 3456 7890 188 est erroné : ses chiffres de "
+            "contrôle ne correspondent pas",
+        ),
+        ({"bank_iban": "FR76 3000 6000 0112 3456 7890 18"}, "Un IBAN FR compte 27 caractères"),
+        ({"bank_iban": "1234"}, "n&#39;est pas un IBAN"),
+        ({"bank_bic": "AGRI"}, "AGRI n&#39;est pas un BIC"),
+        ({"bank_holder": ""}, "Saisissez le nom du titulaire du compte"),
+        ({"contact_email": "contact@"}, "contact@ n&#39;est pas une adresse e-mail valide"),
+        ({"reply_to_email": "pas une adresse"}, "pas une adresse n&#39;est pas une adresse"),
+    ],
+)
+def test_a_wrong_iban_or_address_is_refused_saying_why_and_keeps_what_was_typed(
+    client, admin, change, message
+):
+    before = stored()
+
+    response = client.post(CONTACT, data={**GOOD_CONTACT, **change})
+
+    assert response.status_code == 422
+    assert message in response.text
+    assert 'value="04 72 00 00 00"' in response.text  # what was typed is still there
+    assert stored() == before
+
+
+def test_the_team_cannot_change_the_contact_and_bank_details(client):
+    login(client, UserFactory(role=Role.TEAM).email)
+
+    refused = client.post(CONTACT, data=GOOD_CONTACT)
+
+    assert refused.status_code in (302, 403)
+    assert stored() == {}

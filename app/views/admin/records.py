@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.domain.errors import DomainError, NotFound
 from app.models import EmailMessage, Invoice, Payment
+from app.queries.email_log import email_to_read, framed_html
 from app.queries.project_search import MAX_PAGE_SIZE
 from app.services.notification import resend_email
 from app.views.errors import flash_error
@@ -81,8 +82,8 @@ class EmailMessageAdminView(RecordAdminView):
     model = EmailMessage
     row_template = "admin/widgets/email_list.html"
     route_base = "/admin/emails"
-    include_route_methods = {"list", "resend"}
-    base_permissions = ["can_list", "can_resend"]
+    include_route_methods = {"list", "read", "resend"}
+    base_permissions = ["can_list", "can_read", "can_resend"]
     list_title = lazy_gettext("Email log")
     columns = {
         "created_at": lazy_gettext("Written"),
@@ -95,6 +96,21 @@ class EmailMessageAdminView(RecordAdminView):
     order_columns = ["created_at", "status", "recipient"]
     search_columns = ["recipient", "subject", "status", "kind"]
     base_order = ("created_at", "desc")
+
+    @expose("/<int:pk>")
+    @has_access
+    def read(self, pk: int) -> Any:
+        """Show one email: its text and its HTML, and the copy the development mailbox got."""
+        reading = email_to_read(pk)
+        if reading is None:
+            abort(404)
+        return self.render_template(
+            "admin/email_show.html",
+            reading=reading,
+            email=reading.email,
+            framed_html=framed_html,
+            mailbox_dir=current_app.config.get("MAIL_MAILBOX_DIR"),
+        )
 
     @expose("/<int:pk>/resend", methods=["POST"])
     @has_access

@@ -1,4 +1,4 @@
-"""The settings screen: company details printed on invoices, VAT rate, download period."""
+"""The settings screen: invoices' company details, VAT rate, download period, contact and bank."""
 
 from typing import Any
 
@@ -9,7 +9,7 @@ from flask_babel import gettext
 from app.domain.errors import DomainError
 from app.domain.money import format_vat_rate
 from app.security import current_viewer
-from app.services.settings import get_settings, save_invoice_settings
+from app.services.settings import get_settings, save_contact_settings, save_invoice_settings
 from app.views.errors import message_of
 
 FIELDS = (
@@ -20,6 +20,14 @@ FIELDS = (
     "vat_rate",
     "download_access_days",
 )
+CONTACT_FIELDS = (
+    "reply_to_email",
+    "contact_email",
+    "contact_phone",
+    "bank_holder",
+    "bank_iban",
+    "bank_bic",
+)
 
 
 class SettingsAdminView(BaseView):
@@ -28,13 +36,18 @@ class SettingsAdminView(BaseView):
     route_base = "/admin/settings"
     default_view = "show"
     base_permissions = ["can_show", "can_edit"]
+    # The contact and bank details are saved by a form of their own, on the same right.
+    method_permission_name = {"show": "show", "edit": "edit", "edit_contact": "edit"}
 
     @expose("/")
     @has_access
     def show(self) -> Any:
         """Show the settings, as a form for those who may change them."""
+        return self._page(self._current_invoice_form())
+
+    def _current_invoice_form(self) -> dict[str, str]:
         settings = get_settings()
-        form = {
+        return {
             "company_name": settings.company_name,
             "company_address": settings.company_address,
             "company_registration": settings.company_registration,
@@ -42,7 +55,12 @@ class SettingsAdminView(BaseView):
             "vat_rate": format_vat_rate(settings.vat_rate_basis_points),
             "download_access_days": str(settings.download_access_days),
         }
-        return self._page(form)
+
+    def _current_contact(self) -> dict[str, str]:
+        settings = get_settings()
+        contact = {name: getattr(settings, name) for name in CONTACT_FIELDS}
+        contact["bank_iban"] = settings.bank_iban_printed
+        return contact
 
     @expose("/", methods=["POST"])
     @has_access
@@ -56,10 +74,39 @@ class SettingsAdminView(BaseView):
         flash(gettext("Settings saved. The next invoices print these details."), "success")
         return redirect(url_for("SettingsAdminView.show"))
 
-    def _page(self, form: dict[str, str], error: str | None = None) -> tuple[str, int]:
+    @expose("/contact", methods=["POST"])
+    @has_access
+    def edit_contact(self) -> Any:
+        """Save where replies go, whom to contact and the bank details, or say why not."""
+        contact = {name: request.form.get(name, "") for name in CONTACT_FIELDS}
+        try:
+            save_contact_settings(current_viewer(), **contact)
+        except DomainError as error:
+            return self._page(None, contact_form=contact, contact_error=message_of(error))
+        flash(
+            gettext("Contact and bank details saved. Every email and the pay page show them."),
+            "success",
+        )
+        return redirect(url_for("SettingsAdminView.show"))
+
+    def _page(
+        self,
+        form: dict[str, str] | None,
+        error: str | None = None,
+        *,
+        contact_form: dict[str, str] | None = None,
+        contact_error: str | None = None,
+    ) -> tuple[str, int]:
         # A refused form is shown again with what was typed, so nothing typed is lost.
+        if form is None:
+            form = self._current_invoice_form()
         editable = self.appbuilder.sm.has_access("can_edit", self.class_permission_name)
         page = self.render_template(
-            "admin/settings.html", form=form, error=error, editable=editable
+            "admin/settings.html",
+            form=form,
+            error=error,
+            editable=editable,
+            contact=contact_form or self._current_contact(),
+            contact_error=contact_error,
         )
-        return page, 422 if error else 200
+        return page, 422 if error or contact_error else 200
