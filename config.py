@@ -76,6 +76,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "STRIPE_WEBHOOK_SECRET": get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": get("STRIPE_API_BASE"),
         "PAYMENT_LINK_REMINDER_HOURS": env_int(environ, "PAYMENT_LINK_REMINDER_HOURS"),
+        "PAYMENT_LINK_RESEND_MINUTES": env_int(environ, "PAYMENT_LINK_RESEND_MINUTES"),
         "OUTBOX_RETENTION_DAYS": env_int(environ, "OUTBOX_RETENTION_DAYS"),
         "JOB_RECORD_RETENTION_DAYS": env_int(environ, "JOB_RECORD_RETENTION_DAYS"),
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
@@ -128,6 +129,9 @@ class Config:
     PAYMENT_LINK_DAYS = 7
     # The client is reminded once, this long before their payment link expires.
     PAYMENT_LINK_REMINDER_HOURS = 48
+    # A reminder by the team or the link sent again by the organisation: at most one per this
+    # many minutes and project, so the client is not flooded.
+    PAYMENT_LINK_RESEND_MINUTES = 60
     # Housekeeping deletes outbox messages done this long ago, and RQ's records of failed jobs.
     OUTBOX_RETENTION_DAYS = 30
     JOB_RECORD_RETENTION_DAYS = 7

@@ -49,6 +49,21 @@ def downloads_open_until(paid_at: datetime, created_at: datetime, download_days:
     return max(paid_at, created_at) + timedelta(days=download_days)
 
 
+def follow_up_wait(
+    last_follow_up: datetime | None, now: datetime, interval: timedelta
+) -> timedelta | None:
+    """Say how long before the client may be emailed about its link by hand again.
+
+    A reminder by the team and a resend by the organisation count alike: one per ``interval``.
+
+    :return: None when it may be now.
+    """
+    if last_follow_up is None:
+        return None
+    wait = last_follow_up + interval - now
+    return wait if wait > timedelta(0) else None
+
+
 class RefusalReason(StrEnum):
     """Why a Checkout Session paid on Stripe pays nothing here."""
 

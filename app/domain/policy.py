@@ -153,6 +153,12 @@ def client_can_download_deliverables(status: ProjectStatus) -> bool:
     return status is ProjectStatus.PAID
 
 
+def can_resend_payment_link(viewer: Viewer, org_id: int) -> bool:
+    """Tell whether the viewer may send a project's payment link again to its client."""
+    # The team regenerates or reminds; the organisation forwards its own client's link.
+    return _in_own_organisation(viewer, org_id)
+
+
 def can_manage_members(viewer: Viewer, org_id: int) -> bool:
     """Tell whether the viewer may invite and deactivate members of ``org_id``."""
     if viewer.role is Role.ADMIN:

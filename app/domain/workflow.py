@@ -150,7 +150,8 @@ TRANSITIONS = _index(
             sets_completed_at=True,
             issues_payment_link=True,
         ),
-        # Made by the job that has sent the payment-link email, never by hand.
+        # Made once the client has the link: its email sent, or the client presenting it
+        # (opening the page, paying) before the email's job has said so. Never by hand.
         Transition(ProjectStatus.COMPLETED, ProjectStatus.AWAITING_PAYMENT, _SYSTEM),
         # The system acts on a verified Stripe event; the team records transfers and cheques.
         Transition(

@@ -38,7 +38,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.email_log import Draft, deliver, log_emails
-from app.services.payment_link import settle_token
+from app.services.payment_link import hash_token, settle_token
 from app.services.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -209,10 +209,14 @@ def _with_link(
     token = data.get("token")
     if event is Event.PAYMENT_LINK_ISSUED and not token:
         raise ValueError("a payment-link notification needs the link's token")
+    if token and token != SCRUBBED_TOKEN and hash_token(token) != link.token_hash:
+        log.info("Payment link %s was sent again with a new key; this email is dropped", link.id)
+        return None
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     context.update(
         expires_at=link.expires_at,
         reissued=len(links) > 1,
+        resent=bool(data.get("resent")),
         pay_url=f"{base}/pay/{token}" if token and token != SCRUBBED_TOKEN else None,
     )
     if event is Event.PAYMENT_LINK_ISSUED and project.status == ProjectStatus.PAID.value:
@@ -286,7 +290,11 @@ def _log_emails(
     context: dict[str, Any],
     recipients: list[Recipient],
 ) -> list[int]:
-    """Log one email per recipient, each rendered for its reader if not logged already."""
+    """Log one email per recipient, each rendered for its reader if not logged already.
+
+    The client's link (``pay_url``) goes to the client and, for forwarding, to the
+    organisation's members; each email's own button opens its reader's page.
+    """
     urls = {
         Audience.ORGANISATION: absolute_url(ORGANISATION_PROJECT_PAGE, pk=project.id),
         Audience.TEAM: absolute_url(TEAM_PROJECT_PAGE, pk=project.id),

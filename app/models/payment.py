@@ -36,6 +36,12 @@ class PaymentLink(TenantOwned, Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The client's address the link went to: the project's may be corrected afterwards.
+    sent_to: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    # The first time the client opened the page; written once, not on every visit.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The last reminder by the team or resend by the organisation: the next waits its turn.
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     expiry_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -11,9 +11,11 @@ from app.domain.payment_access import LinkState, downloads_open_until
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
-from app.models import FileKind, Invoice, Payment, ProjectFile
+from app.models import CheckoutSession, CheckoutStatus, FileKind, Invoice, Payment, ProjectFile
+from app.models.base import utcnow
 from app.services.common import load_project
 from app.services.payment_link import LINK_NOT_VALID, ClientLink, open_client_link
+from app.services.project import LANGUAGES
 from app.services.settings import Contact, Settings, contact, get_settings
 from app.services.stripe_gateway import card_payments_enabled
 
@@ -30,19 +32,26 @@ class ClientPage:
     can_download: bool
     invoice: Invoice | None
     downloads_until: datetime | None
+    # A card payment is being confirmed: no second one is offered meanwhile.
+    confirming: bool
+    # The language the client's emails are in, which the page follows too.
+    language: str
     # The account to pay a transfer to (None until the settings hold one), and whom to ask.
     bank: Settings | None = None
     contact: Contact | None = None
 
 
-def client_page(token: str) -> ClientPage:
+def client_page(token: str, *, back_from_checkout: bool = False) -> ClientPage:
     """Gather the page a token opens.
 
+    :param back_from_checkout: Stripe sent the client back after a payment; its event may
+        not have arrived yet.
     :raise NotFound: for an unknown, revoked or expired token, all alike.
     """
     opened = _open(token)
     project = opened.project
     status = project.status_enum
+    can_pay = opened.state is LinkState.ACTIVE and status is ProjectStatus.AWAITING_PAYMENT
     deliverables = (
         list(
             db.session.scalars(
@@ -72,13 +81,37 @@ def client_page(token: str) -> ClientPage:
         opened=opened,
         organisation_name=project.organisation.name,
         deliverables=deliverables,
-        can_pay=opened.state is LinkState.ACTIVE and status is ProjectStatus.AWAITING_PAYMENT,
+        can_pay=can_pay,
         card_payments=card_payments_enabled(),
         can_download=downloads,
         invoice=_invoice_of(project.id) if downloads else None,
         downloads_until=until,
         bank=settings if settings.bank_details_complete else None,
         contact=contact(),
+        confirming=can_pay and _confirming(opened, back_from_checkout),
+        language=project.client_language if project.client_language in LANGUAGES else "fr",
+    )
+
+
+def _confirming(opened: ClientLink, back_from_checkout: bool) -> bool:
+    """Tell whether the link's latest card payment is finished on Stripe but not yet paid here.
+
+    Stripe says so (a session COMPLETE, its money not yet confirmed), or the client has just
+    come back from paying and the event is still on its way (the session still OPEN).
+    """
+    latest = db.session.scalars(
+        select(CheckoutSession)
+        .where(CheckoutSession.payment_link_id == opened.link.id)
+        .order_by(CheckoutSession.created_at.desc())
+    ).first()
+    if latest is None:
+        return False
+    if latest.status == CheckoutStatus.COMPLETE.value:
+        return True
+    return (
+        back_from_checkout
+        and latest.status == CheckoutStatus.OPEN.value
+        and latest.expires_at > utcnow()
     )
 
 

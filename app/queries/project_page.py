@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.domain import policy
+from app.domain.errors import N_, NotFound
 from app.domain.payment_access import LinkState, downloads_open_until
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
@@ -178,6 +179,14 @@ class PaymentOverview:
     def current_link(self) -> LinkLine | None:
         return self.links[0] if self.links else None
 
+    @property
+    def latest_invoice(self) -> Invoice | None:
+        """Return the invoice of the latest payment, if it has one."""
+        for payment in self.payments:
+            if payment.id in self.invoices:
+                return self.invoices[payment.id]
+        return None
+
 
 def payment_overview(project: Project) -> PaymentOverview:
     """Gather the money side of a project the viewer was allowed to load, newest first."""
@@ -206,14 +215,8 @@ def payment_overview(project: Project) -> PaymentOverview:
     ).all()
     download_days = get_settings().download_access_days
 
-    def line(link: PaymentLink) -> LinkLine:
-        open_until = link.expires_at
-        if project.paid_at is not None:
-            open_until = downloads_open_until(project.paid_at, link.created_at, download_days)
-        return LinkLine(link, describe_link(link, project), open_until)
-
     return PaymentOverview(
-        links=[line(link) for link in links],
+        links=[_line(project, link, download_days) for link in links],
         sessions=list(sessions),
         payments=list(payments),
         invoices={invoice.payment_id: invoice for invoice in invoices},
@@ -223,3 +226,64 @@ def payment_overview(project: Project) -> PaymentOverview:
         payment_due=project.status_enum in PAYMENT_DUE_STATUSES,
         paid=project.status_enum is ProjectStatus.PAID,
     )
+
+
+def _line(project: Project, link: PaymentLink, download_days: int) -> LinkLine:
+    open_until = link.expires_at
+    if project.paid_at is not None:
+        open_until = downloads_open_until(project.paid_at, link.created_at, download_days)
+    return LinkLine(link, describe_link(link, project), open_until)
+
+
+@dataclass(frozen=True)
+class LinkSummary:
+    """The client's payment link as the organisation follows it: no Stripe detail, no note."""
+
+    current: LinkLine | None
+    links_issued: int
+    invoice: Invoice | None
+    # The link works and reached the client: the organisation may send it again.
+    can_resend: bool
+
+
+def link_summary(viewer: Viewer, project: Project) -> LinkSummary:
+    """Gather the state of the project's current link and its invoice, for its organisation."""
+    links = db.session.scalars(
+        select(PaymentLink)
+        .where(PaymentLink.project_id == project.id)
+        .order_by(PaymentLink.id.desc())
+    ).all()
+    current = _line(project, links[0], get_settings().download_access_days) if links else None
+    invoice = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.project_id == project.id)
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    ).first()
+    return LinkSummary(
+        current=current,
+        links_issued=len(links),
+        invoice=invoice,
+        can_resend=(
+            current is not None
+            and current.state is LinkState.ACTIVE
+            and current.link.sent_at is not None
+            and project.status_enum in PAYMENT_DUE_STATUSES
+            and policy.can_resend_payment_link(viewer, project.organisation_id)
+        ),
+    )
+
+
+def project_invoice(viewer: Viewer, project_id: int) -> Invoice:
+    """Return the invoice of the project's latest payment, for anyone who may see the project.
+
+    :raise NotFound: if the viewer cannot see the project, or it has no invoice.
+    """
+    project = load_project(db.session, viewer, project_id)
+    invoice = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.project_id == project.id)
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    ).first()
+    if invoice is None:
+        raise NotFound(N_("Invoice not found."))
+    return invoice

@@ -20,7 +20,7 @@ from app.domain import policy
 from app.domain.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from app.domain.notifications import Event
 from app.domain.payment import PaymentMethod
-from app.domain.payment_access import RefusalReason
+from app.domain.payment_access import LinkState, RefusalReason
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
@@ -35,7 +35,7 @@ from app.models.base import utcnow
 from app.services.common import load_project
 from app.services.notification import notify
 from app.services.payment import record_payment
-from app.services.payment_link import open_client_link
+from app.services.payment_link import describe_link, link_reached_client, open_client_link
 from app.services.stripe_gateway import (
     NewCheckout,
     StripeUnavailableError,
@@ -76,11 +76,12 @@ _RANK = {
 _FINAL = frozenset({CheckoutStatus.PAID, CheckoutStatus.REFUSED})
 
 
-def start_checkout(token: str, language: str, page_url: str) -> str:
+def start_checkout(token: str, language: str | None, page_url: str) -> str:
     """Open a Checkout Session for the link's project; return where to send the client.
 
     Returns the page itself when an earlier session turns out to be paid already.
 
+    :param language: the one the client chose on the page; None for the client's own.
     :param page_url: the client's page, where Stripe sends the client back.
     :raise NotFound: for a token that opens nothing.
     :raise Conflict: when card payment is not configured, Stripe does not answer, or the
@@ -94,11 +95,22 @@ def start_checkout(token: str, language: str, page_url: str) -> str:
             raise NotFound(LINK_NOT_VALID)
         # Clicks on one link are served one after the other: each sees the sessions before it.
         link = session.scalars(
-            select(PaymentLink).where(PaymentLink.id == opened.link.id).with_for_update()
+            select(PaymentLink)
+            .where(PaymentLink.id == opened.link.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).one()
         project = load_project(session, None, link.project_id, lock=True)
         if project.status_enum is ProjectStatus.PAID:
             return page_url
+        if (
+            project.status_enum is ProjectStatus.COMPLETED
+            and describe_link(link, project) is LinkState.ACTIVE
+        ):
+            # The client holds a valid link: it was sent, even if the email's job has not
+            # said so yet. The same move the job makes, under the same locks.
+            link_reached_client(session, link, project)
+        language = language or project.client_language
         amount = project.final_price_cents or 0
         if project.status_enum is not ProjectStatus.AWAITING_PAYMENT or amount <= 0:
             raise Conflict(NOT_PAYABLE)

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -12,9 +14,14 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import policy
-from app.domain.errors import N_, Invalid, NotFound, PermissionDenied
+from app.domain.errors import N_, Conflict, Invalid, NotFound, PermissionDenied
 from app.domain.notifications import SCRUBBED_TOKEN, Event
-from app.domain.payment_access import LinkState, downloads_open_until, link_state
+from app.domain.payment_access import (
+    LinkState,
+    downloads_open_until,
+    follow_up_wait,
+    link_state,
+)
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
 from app.extensions import db
@@ -32,7 +39,7 @@ from app.models import (
     ProjectFile,
 )
 from app.models.base import utcnow
-from app.services.common import load_project, record_event
+from app.services.common import SYSTEM_NAME, load_project, record_event
 from app.services.file import FilesArchive, archive_of, list_files
 from app.services.notification import notify
 from app.services.settings import get_settings
@@ -162,37 +169,21 @@ def remind_client(viewer: Viewer, project_id: int) -> PaymentLink:
     """Email the client a reminder that the payment is due, as a member of the team.
 
     The reminder carries no link (only the client's first email has it): a client who lost
-    that email needs a regenerated link.
+    that email needs a regenerated link. Reminders and the organisation's resends share one
+    limit per project (``PAYMENT_LINK_RESEND_MINUTES``).
 
     :raise PermissionDenied: for anyone but the team.
     :raise NotFound: if the project does not exist.
     :raise Invalid: if the project is not awaiting payment, or its link no longer works or
         has not reached the client yet.
+    :raise Conflict: if the client was reminded, or sent the link again, too recently.
     """
     if not policy.can_change_status(viewer):
         raise PermissionDenied(N_("Only the team can manage payment links."))
     with transaction() as session:
         project = load_project(session, viewer, project_id, lock=True)
-        _require_payment_due(project)
-        link = session.scalars(
-            select(PaymentLink)
-            .where(PaymentLink.project_id == project.id, PaymentLink.revoked_at.is_(None))
-            .order_by(PaymentLink.id.desc())
-        ).first()
-        if link is None or link.expires_at <= utcnow():
-            raise Invalid(
-                N_(
-                    "The payment link has expired or was revoked: regenerate it to send the "
-                    "client a new one."
-                )
-            )
-        if link.sent_at is None:
-            raise Invalid(
-                N_(
-                    "The payment link has not reached the client yet: wait for its email, or "
-                    "regenerate the link."
-                )
-            )
+        link = _link_to_follow_up(session, project, by_team=True)
+        link.followed_up_at = utcnow()
         record_event(
             session,
             project,
@@ -202,6 +193,95 @@ def remind_client(viewer: Viewer, project_id: int) -> PaymentLink:
         )
         notify(session, Event.PAYMENT_LINK_EXPIRING, project.id, link_id=link.id)
         return link
+
+
+def resend_payment_link(viewer: Viewer, project_id: int) -> PaymentLink:
+    """Email the client its payment link again, as a member of the project's organisation.
+
+    Under the rules of the team's reminder, and within the same limit. Only the link's hash
+    is kept, so the link goes out with a new key: the same link, valid until the same day,
+    open checkouts included; the key of the earlier email stops working.
+
+    :raise NotFound: if the project does not exist or belongs to another organisation.
+    :raise PermissionDenied: for anyone but a member of the project's organisation.
+    :raise Invalid: if the project is not awaiting payment, or its link no longer works or
+        has not reached the client yet.
+    :raise Conflict: if the client was reminded, or sent the link again, too recently.
+    """
+    with transaction() as session:
+        project = load_project(session, viewer, project_id, lock=True)
+        if not policy.can_resend_payment_link(viewer, project.organisation_id):
+            raise PermissionDenied(N_("Only the project's organisation can send its link again."))
+        link = _link_to_follow_up(session, project, by_team=False)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        link.token_hash = hash_token(token)
+        link.followed_up_at = utcnow()
+        record_event(
+            session,
+            project,
+            viewer,
+            EventKind.PAYMENT_LINK,
+            details={"link": link.id, "action": "resent"},
+        )
+        notify(
+            session,
+            Event.PAYMENT_LINK_ISSUED,
+            project.id,
+            link_id=link.id,
+            token=token,
+            resent=True,
+        )
+        return link
+
+
+def _link_to_follow_up(session: Session, project: Project, *, by_team: bool) -> PaymentLink:
+    """Return the project's link, locked, if its client may be emailed about it by hand now.
+
+    :raise Invalid: if the project is not awaiting payment, or its link no longer works or
+        has not reached the client yet.
+    :raise Conflict: if the last reminder or resend is too recent.
+    """
+    _require_payment_due(project)
+    link = session.scalars(
+        select(PaymentLink)
+        .where(PaymentLink.project_id == project.id, PaymentLink.revoked_at.is_(None))
+        .order_by(PaymentLink.id.desc())
+        .with_for_update()
+    ).first()
+    now = utcnow()
+    if link is None or link.expires_at <= now:
+        raise Invalid(
+            N_(
+                "The payment link has expired or was revoked: regenerate it to send the "
+                "client a new one."
+            )
+            if by_team
+            else N_(
+                "The payment link has expired or was revoked: ask the team for a new one, "
+                "in a comment on the project."
+            )
+        )
+    if link.sent_at is None:
+        raise Invalid(
+            N_(
+                "The payment link has not reached the client yet: wait for its email, or "
+                "regenerate the link."
+            )
+            if by_team
+            else N_("The payment link has not reached the client yet: wait for its email.")
+        )
+    interval = timedelta(minutes=current_app.config["PAYMENT_LINK_RESEND_MINUTES"])
+    wait = follow_up_wait(link.followed_up_at, now, interval)
+    if wait is not None:
+        raise Conflict(
+            N_(
+                "The client was emailed about this payment less than %(interval)s minutes "
+                "ago. Try again in %(minutes)s minutes."
+            ),
+            interval=int(interval.total_seconds() // 60),
+            minutes=max(1, math.ceil(wait.total_seconds() / 60)),
+        )
+    return link
 
 
 def _require_payment_due(project: Project) -> None:
@@ -328,24 +408,82 @@ def describe_link(link: PaymentLink, project: Project) -> LinkState:
     )
 
 
-def mark_payment_link_sent(link_id: int) -> None:
+def mark_payment_link_sent(link_id: int, address: str | None = None) -> None:
     """Note that the client has the link; a COMPLETED project then awaits payment.
 
-    Safe to call twice: the second call changes nothing.
-    """
-    from app.services.workflow import system_transition
+    Safe to call twice, and whoever comes first (this, the client opening the link, the
+    client paying) makes the move: the second call changes nothing.
 
+    :param address: where the client's email went, when known.
+    """
     with transaction() as session:
         link = session.scalars(
-            select(PaymentLink).where(PaymentLink.id == link_id).with_for_update()
+            select(PaymentLink)
+            .where(PaymentLink.id == link_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).first()
         if link is None:
             return
         project = load_project(session, None, link.project_id, lock=True)
-        if link.sent_at is None:
-            link.sent_at = utcnow()
-        if link.revoked_at is None and project.status_enum is ProjectStatus.COMPLETED:
-            system_transition(session, project, ProjectStatus.AWAITING_PAYMENT, "CNC Pulse")
+        link_reached_client(session, link, project, address)
+
+
+def link_reached_client(
+    session: Session, link: PaymentLink, project: Project, address: str | None = None
+) -> None:
+    """Record that the client holds the link; move a COMPLETED project to AWAITING_PAYMENT.
+
+    The caller holds the link's row lock, then the project's, in that order, as every path
+    here does (the email job, the client's page, the checkout), so they run one after the
+    other and never deadlock.
+    """
+    from app.services.workflow import system_transition
+
+    if link.sent_at is None:
+        link.sent_at = utcnow()
+    if address:
+        link.sent_to = address
+    elif link.sent_to is None:
+        link.sent_to = project.client_email
+    if link.revoked_at is None and project.status_enum is ProjectStatus.COMPLETED:
+        system_transition(session, project, ProjectStatus.AWAITING_PAYMENT, SYSTEM_NAME)
+
+
+def present_client_link(token: str, *, by_client: bool) -> None:
+    """Act on a token the client presents: it proves the client has the link.
+
+    A valid link of a COMPLETED project is taken as sent (its email may still be on its way
+    to the job's commit), so the project awaits payment and the client can pay at once. The
+    first opening by the client is recorded, once; later visits write nothing.
+
+    :param by_client: False for someone signed in to the application (the team opening the
+        link from the email log): the link is then not counted as opened by the client.
+    """
+    opened = open_client_link(token)
+    if opened is None or opened.state is not LinkState.ACTIVE:
+        return
+    to_move = opened.project.status_enum is ProjectStatus.COMPLETED
+    to_open = by_client and opened.link.opened_at is None
+    db.session.rollback()
+    if not (to_move or to_open):
+        return
+    with transaction() as session:
+        link = session.scalars(
+            select(PaymentLink)
+            .where(PaymentLink.id == opened.link.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if link is None or link.token_hash != hash_token(token):
+            return
+        project = load_project(session, None, link.project_id, lock=True)
+        if describe_link(link, project) is not LinkState.ACTIVE:
+            return
+        if by_client and link.opened_at is None:
+            link.opened_at = utcnow()
+        if project.status_enum is ProjectStatus.COMPLETED:
+            link_reached_client(session, link, project)
 
 
 def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
@@ -367,12 +505,19 @@ def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
     if not token or token == SCRUBBED_TOKEN:
         return
     emails = db.session.scalars(select(EmailMessage).where(EmailMessage.outbox_id == message_id))
-    carrying = {email.id: email.status for email in emails if token in email.body_text}
-    if any(status != EmailStatus.SENT.value for status in carrying.values()):
-        return
-    if carrying and payload.get("event") == Event.PAYMENT_LINK_ISSUED.value and data.get("link_id"):
+    carrying = {
+        email.id: (email.status, email.recipient) for email in emails if token in email.body_text
+    }
+    is_link = payload.get("event") == Event.PAYMENT_LINK_ISSUED.value and data.get("link_id")
+    client_copy = _client_copy_sent(carrying.values(), payload) if is_link else None
+    all_sent = all(status == EmailStatus.SENT.value for status, _ in carrying.values())
+    if is_link and carrying and (client_copy or all_sent):
+        # The client has it: the link counts as sent, whatever became of the organisation's
+        # copies (those keep the token until they are sent too).
         db.session.rollback()
-        mark_payment_link_sent(data["link_id"])
+        mark_payment_link_sent(data["link_id"], client_copy)
+    if not all_sent:
+        return
     with transaction() as session:
         for email_id in carrying:
             email = session.get(EmailMessage, email_id)
@@ -380,3 +525,15 @@ def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
             email.body_html = email.body_html.replace(token, SCRUBBED_TOKEN)
         data["token"] = SCRUBBED_TOKEN
         session.get(OutboxMessage, message_id).payload = json.dumps(payload, sort_keys=True)
+
+
+def _client_copy_sent(copies: Iterable[tuple[str, str]], payload: dict[str, Any]) -> str | None:
+    """Return the client's address if the client's copy of a link email is sent, else None."""
+    project = db.session.get(Project, payload.get("project_id"))
+    if project is None:
+        return None
+    client = project.client_email.lower()
+    for status, recipient in copies:
+        if recipient.lower() == client and status == EmailStatus.SENT.value:
+            return recipient
+    return None

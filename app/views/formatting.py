@@ -39,6 +39,7 @@ _DETAILED_EVENT_LABELS = {
     (EventKind.FILE_REMOVED.value, "DELIVERABLE"): N_("Deliverable removed"),
     (EventKind.PAYMENT_LINK.value, "issued"): N_("Payment link issued"),
     (EventKind.PAYMENT_LINK.value, "reminded"): N_("Payment reminder sent"),
+    (EventKind.PAYMENT_LINK.value, "resent"): N_("Payment link sent again"),
     (EventKind.PAYMENT_LINK.value, "download_link"): N_("Download link issued"),
     (EventKind.PAYMENT.value, "refunded"): N_("Refund recorded"),
 }

@@ -227,8 +227,17 @@ def test_each_event_of_spec_section_5_reaches_exactly_its_readers(
                 f"Demande de paiement pour votre projet {ref}",
                 {f"{WORKER_BASE_URL}/pay/{token}"},
             ),
-            "lea@dupont.test": ("fr", f"Lien de paiement envoyé pour {ref}", {org}),
-            "sam@dupont.test": ("en", f"Payment link sent for {ref}", {org}),
+            # The organisation's copy carries the client's link too, to forward.
+            "lea@dupont.test": (
+                "fr",
+                f"Lien de paiement envoyé pour {ref}",
+                {org, f"{WORKER_BASE_URL}/pay/{token}"},
+            ),
+            "sam@dupont.test": (
+                "en",
+                f"Payment link sent for {ref}",
+                {org, f"{WORKER_BASE_URL}/pay/{token}"},
+            ),
         }
     )
     db.session.expire_all()

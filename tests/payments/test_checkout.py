@@ -94,7 +94,8 @@ def test_when_stripe_does_not_answer_the_client_is_told_and_nothing_is_written(
 def test_a_project_not_awaiting_payment_cannot_be_paid_by_card(cast, client, stripe_standin):
     payable = payable_project(cast)
     project = db.session.get(Project, payable.project_id)
-    project.status = "COMPLETED"
+    # Planted: no move leaves a live link on a project back in the workshop.
+    project.status = "IN_PROGRESS"
     db.session.commit()
     before = database_state()
 

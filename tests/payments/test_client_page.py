@@ -30,15 +30,26 @@ def test_the_page_shows_the_project_and_deliverables_without_download_links(cast
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_the_page_follows_the_browser_or_the_language_switch(cast, client):
-    payable = payable_project(cast)
+def test_the_page_follows_the_clients_language_unless_the_visitor_switches(cast, client):
+    english_client = payable_project(cast, client_language="en")
+    french_client = payable_project(cast, client_language="fr")
 
-    english = client.get(f"/pay/{payable.token}", headers={"Accept-Language": "en-GB,en"})
-    switched = client.get(f"/pay/{payable.token}?lang=fr", headers={"Accept-Language": "en"})
+    # The client's language wins over the browser's; the page's switch wins over both.
+    english = client.get(f"/pay/{english_client.token}", headers={"Accept-Language": "fr-FR,fr"})
+    switched = client.get(f"/pay/{english_client.token}?lang=fr", headers={"Accept-Language": "en"})
+    french = client.get(f"/pay/{french_client.token}", headers={"Accept-Language": "en-GB,en"})
 
-    assert "Pay by card" in english.get_data(as_text=True)
-    assert "€1,240.00" in english.get_data(as_text=True)
-    assert "Payer par carte" in switched.get_data(as_text=True)
+    assert '<html lang="en">' in english.text
+    assert "Pay by card" in english.text and "€1,240.00" in english.text
+    assert "Payer par carte" in switched.text
+    assert "Payer par carte" in french.text
+
+
+def test_an_unknown_link_follows_the_browser(cast, client):
+    response = client.get("/pay/pas-un-vrai-jeton", headers={"Accept-Language": "en-GB,en"})
+
+    assert response.status_code == 404
+    assert '<html lang="en">' in response.text
 
 
 @pytest.mark.parametrize("case", ["unknown", "revoked", "expired"])

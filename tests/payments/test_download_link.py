@@ -177,7 +177,11 @@ def test_the_organisation_is_told_of_the_new_download_link(cast, client, smtp, s
     assert f"has been sent to {project.client_name}" in text
     assert "the deliverables and the invoice stay available until" in text
     assert "This new link replaces the previous one" in text
-    assert "/pay/" not in text and "Amount due" not in text
+    assert "Amount due" not in text
+    # The organisation's copy carries the client's new link, to forward if need be.
+    (client_copy,) = smtp.to(project.client_email)
+    client_link = re.search(r"https?://\S+/pay/\S+", client_copy.get_body(("plain",)).get_content())
+    assert f"to forward to them if they cannot find our email:\r\n{client_link[0]}" in text
     (french,) = smtp.to(db.session.get(AppUser, cast.member_a.user_id).email)
     assert french["Subject"] == f"Nouveau lien de téléchargement envoyé pour {project.reference}"
 

@@ -333,6 +333,13 @@ MATRIX: list[Entry] = [
     row(r"ProjectFilePortalView\.upload", "POST", PORTAL_WRITE_ON_A, data={"files": FILE}),
     row(r"ProjectFilePortalView\.remove", "POST", PORTAL_WRITE_ON_A),
     row(r"CommentPortalView\.comment", "POST", PORTAL_WRITE_ON_A, data={"body": "x"}),
+    # Let in, then refused: a PENDING project has no link to send again, and no invoice.
+    row(
+        r"ProjectPaymentPortalView\.resend_link",
+        "POST",
+        (LOGIN, REJECTED, REJECTED, MISSING, DENIED, DENIED),
+    ),
+    row(r"ProjectPaymentPortalView\.invoice", "GET", (LOGIN, MISSING, MISSING, MISSING, OK, OK)),
     row(r"ExportPortalView\.export", "GET", PORTAL),
     # Members: the organisation admin's; a member gets 403 on every members route.
     row(r"MemberPortalView\.list", "GET", (LOGIN, DENIED, OK, DENIED, OK, OK)),

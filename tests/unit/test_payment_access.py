@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.payment_access import LinkState, link_state
+from app.domain.payment_access import LinkState, follow_up_wait, link_state
 
 ISSUED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EXPIRES = ISSUED + timedelta(days=7)
@@ -49,3 +49,11 @@ def test_a_link_reissued_after_payment_opens_its_own_period():
     paid = ISSUED
     reissued = ISSUED + timedelta(days=200)
     assert state(reissued + timedelta(days=10), paid=paid, created=reissued) is LinkState.DOWNLOADS
+
+
+def test_a_follow_up_by_hand_waits_its_interval_after_the_last_one() -> None:
+    hour = timedelta(hours=1)
+
+    assert follow_up_wait(None, ISSUED, hour) is None
+    assert follow_up_wait(ISSUED, ISSUED + timedelta(minutes=20), hour) == timedelta(minutes=40)
+    assert follow_up_wait(ISSUED, ISSUED + hour, hour) is None

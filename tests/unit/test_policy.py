@@ -27,6 +27,8 @@ ABOUT_ORG: dict[str, tuple[bool, ...]] = {
     "can_delete_project": (T, T, T, T, F),
     "can_read_project_files": (T, T, T, T, F),
     "can_manage_members": (T, F, T, F, F),
+    # The team reminds or regenerates; only the organisation forwards its client's link.
+    "can_resend_payment_link": (F, F, T, T, F),
 }
 
 ABOUT_VIEWER: dict[str, tuple[bool, ...]] = {

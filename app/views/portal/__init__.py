@@ -17,6 +17,7 @@ def register_portal_views(appbuilder: AppBuilder) -> None:
     from app.views.portal.exports import ExportPortalView
     from app.views.portal.files import CommentPortalView, ProjectFilePortalView
     from app.views.portal.member import InvitationView, MemberPortalView
+    from app.views.portal.payment_link import ProjectPaymentPortalView
     from app.views.portal.project import ProjectPortalView
 
     # Menu names are permission names too: app.roles grants menu_access by matching them.
@@ -38,6 +39,7 @@ def register_portal_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(ProjectFilePortalView)
     appbuilder.add_view_no_menu(ExportPortalView)
     appbuilder.add_view_no_menu(CommentPortalView)
+    appbuilder.add_view_no_menu(ProjectPaymentPortalView)
     appbuilder.add_view_no_menu(MemberPortalView)
     # Public: the invited member has no password yet.
     appbuilder.add_view_no_menu(InvitationView)

@@ -15,6 +15,7 @@ from app.queries.project_page import (
     deletion_loss,
     files_of,
     history_of,
+    link_summary,
     offered_services,
     project_for,
 )
@@ -65,6 +66,7 @@ class ProjectPortalView(BaseView):
             can_edit=policy.can_edit_project(viewer, org, status),
             can_change_files=policy.can_add_project_file(viewer, org, status),
             can_comment=policy.can_comment(viewer, org, status),
+            payment=link_summary(viewer, project),
         )
 
     @expose("/new", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ for all, so nobody can tell them apart. Nothing here may be cached or leak the l
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.documents.invoice import invoice_file_name, pdf_response
@@ -14,7 +15,11 @@ from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
 from app.queries.client_page import client_invoice, client_page
 from app.services.checkout import start_checkout
-from app.services.payment_link import open_client_archive, open_client_download
+from app.services.payment_link import (
+    open_client_archive,
+    open_client_download,
+    present_client_link,
+)
 from app.views.downloads import attachment, zip_attachment
 from app.views.errors import message_of
 
@@ -34,12 +39,18 @@ def keep_private(response: Response) -> Response:
     return response
 
 
-def reader_language() -> str:
-    """Return the language chosen with ``?lang=``, else the browser's, else French."""
+def chosen_language() -> str | None:
+    """Return the language the visitor chose with the page's switch (``?lang=``), if any."""
     chosen = request.values.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    return chosen if chosen in LANGUAGES else None
+
+
+def reader_language() -> str:
+    """Return the language chosen with ``?lang=``, else the browser's, else French.
+
+    For pages that open no project; the client's page follows the client's language.
+    """
+    return chosen_language() or request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
 def page_url(token: str) -> str:
@@ -51,12 +62,15 @@ def _not_valid(language: str) -> tuple[str, int]:
         return render_template("public/link_invalid.html", lang=language), 404
 
 
-def _page(token: str, language: str, error: DomainError | None = None) -> tuple[str, int]:
+def _page(token: str, error: DomainError | None = None) -> tuple[str, int]:
+    checkout = request.args.get("checkout")
+    try:
+        found = client_page(token, back_from_checkout=checkout == "success")
+    except NotFound:
+        return _not_valid(reader_language())
+    # The visitor's own choice first; else the language the team recorded for the client.
+    language = chosen_language() or found.language
     with force_locale(language):
-        try:
-            found = client_page(token)
-        except NotFound:
-            return _not_valid(language)
         return (
             render_template(
                 "public/pay.html",
@@ -64,7 +78,7 @@ def _page(token: str, language: str, error: DomainError | None = None) -> tuple[
                 project=found.opened.project,
                 token=token,
                 lang=language,
-                checkout=request.args.get("checkout"),
+                checkout=checkout,
                 error=message_of(error) if error else None,
             ),
             error.http_status if error else 200,
@@ -75,20 +89,21 @@ def _page(token: str, language: str, error: DomainError | None = None) -> tuple[
 @limiter.limit(PAGE_LIMIT)
 def page(token: str) -> tuple[str, int]:
     """Show the project, its amount and deliverables; downloads and invoice once paid."""
-    return _page(token, reader_language())
+    # Someone signed in (the team, from the email log) is not the client opening the link.
+    present_client_link(token, by_client=not current_user.is_authenticated)
+    return _page(token)
 
 
 @pay_bp.post("/<token>/checkout")
 @limiter.limit(CHECKOUT_LIMIT)
 def checkout(token: str) -> Response | tuple[str, int]:
     """Open a fresh Stripe Checkout Session and send the client to it."""
-    language = reader_language()
     try:
-        target = start_checkout(token, language, page_url(token))
+        target = start_checkout(token, chosen_language(), page_url(token))
     except NotFound:
-        return _not_valid(language)
+        return _not_valid(reader_language())
     except DomainError as error:
-        return _page(token, language, error)
+        return _page(token, error)
     return redirect(target, code=303)
 
 
