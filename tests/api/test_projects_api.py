@@ -183,3 +183,19 @@ def test_a_token_scopes_the_request_before_any_endpoint_runs(csrf_app: Flask, wo
             assert current_tenant(db.session) == expected
             scope_request()
             assert current_tenant(db.session) == expected
+
+
+def test_the_clients_postal_address_is_read_and_written_through_the_api(api_as, world):
+    member = api_as("member_a")
+    path = f"/api/v1/project/{world.values['project']}"
+
+    written = member.call(
+        "PUT", path, json={"client_address": "4 avenue des Tilleuls\r\n38000 Grenoble"}
+    )
+    too_long = member.call("PUT", path, json={"client_address": "x" * 1001})
+
+    assert written.status_code == 200, written.json
+    assert member.call("GET", path).json["result"]["client_address"] == (
+        "4 avenue des Tilleuls\n38000 Grenoble"
+    )
+    assert too_long.status_code == 422

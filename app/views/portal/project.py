@@ -10,6 +10,7 @@ from app.domain import policy
 from app.domain.errors import DomainError, NotFound
 from app.domain.workflow import ProjectStatus
 from app.models import Project
+from app.queries.documents import latest_invoice
 from app.queries.project_page import (
     comments_for,
     deletion_loss,
@@ -65,6 +66,7 @@ class ProjectPortalView(BaseView):
             can_edit=policy.can_edit_project(viewer, org, status),
             can_change_files=policy.can_add_project_file(viewer, org, status),
             can_comment=policy.can_comment(viewer, org, status),
+            invoice=latest_invoice(pk),
         )
 
     @expose("/new", methods=["GET", "POST"])
