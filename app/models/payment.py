@@ -168,6 +168,11 @@ class Invoice(TenantOwned, Model):
     )
 
     @property
+    def issued_on(self) -> date:
+        """Return the day in France the invoice was issued: its date."""
+        return self.issued_at.astimezone(BUSINESS_TIMEZONE).date()
+
+    @property
     def paid_on(self) -> date | None:
         """Return the day in France the invoice was paid, if it says so."""
         return self.paid_at.astimezone(BUSINESS_TIMEZONE).date() if self.paid_at else None
@@ -222,6 +227,16 @@ class CreditNote(TenantOwned, Model):
 
     refund: Mapped[Refund] = relationship(Refund, back_populates="credit_note")
     invoice: Mapped[Invoice] = relationship(Invoice, back_populates="credit_notes")
+
+    @property
+    def issued_on(self) -> date:
+        """Return the day in France the credit note was issued: its date and the refund's."""
+        return self.issued_at.astimezone(BUSINESS_TIMEZONE).date()
+
+    @property
+    def invoice_issued_on(self) -> date:
+        """Return the date of the invoice it corrects."""
+        return self.invoice_issued_at.astimezone(BUSINESS_TIMEZONE).date()
 
 
 class CheckoutStatus(StrEnum):
