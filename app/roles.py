@@ -27,7 +27,7 @@ STAFF_PERMISSIONS = [
     _OWN_USER_INFO,
     [
         r"^(Projets|Projects|Organisations|Back office|Suivi|Tableau de bord"
-        r"|Paiements|Factures|Journal des emails|Prestations|Exports comptables|Réglages)$",
+        r"|Paiements|Factures|Avoirs|Journal des emails|Prestations|Exports comptables|Réglages)$",
         r"^menu_access$",
     ],
 ]

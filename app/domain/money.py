@@ -154,3 +154,23 @@ def split_vat(
     if total_incl_cents < 0:
         excl = -excl
     return excl, total_incl_cents - excl
+
+
+def split_credit(
+    refund_cents: int,
+    rate_basis_points: int,
+    invoice: tuple[int, int, int],
+    credited: tuple[int, int, int] = (0, 0, 0),
+) -> tuple[int, int]:
+    """Split a refund at its invoice's rate, for its credit note.
+
+    ``invoice`` and ``credited`` are (excl. VAT, VAT, incl. VAT): the invoice's amounts and
+    what its earlier credit notes already took back. The credit note that brings the total
+    back to the invoice's takes what is left of each part, so the invoice and its credit notes
+    cancel out to the cent whatever the rounding of partial refunds.
+
+    :raise Invalid: if the rate is negative.
+    """
+    if credited[2] + refund_cents == invoice[2]:
+        return invoice[0] - credited[0], invoice[1] - credited[1]
+    return split_vat(refund_cents, rate_basis_points)

@@ -1,9 +1,10 @@
-"""Build and read the human references of projects and invoices."""
+"""Build and read the human references of projects, invoices and credit notes."""
 
 import re
 
 PROJECT_PREFIX = "CNC"
 INVOICE_PREFIX = "F"
+CREDIT_NOTE_PREFIX = "A"
 _NUMBER_WIDTH = 5
 
 
@@ -43,3 +44,11 @@ def format_invoice_number(year: int, number: int) -> str:
     :raise ValueError: if the year is not four digits or the number is not positive.
     """
     return format_reference(year, number, prefix=INVOICE_PREFIX)
+
+
+def format_credit_note_number(year: int, number: int) -> str:
+    """Return a credit note (avoir) number such as ``A-2026-00001``.
+
+    :raise ValueError: if the year is not four digits or the number is not positive.
+    """
+    return format_reference(year, number, prefix=CREDIT_NOTE_PREFIX)

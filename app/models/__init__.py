@@ -11,6 +11,7 @@ from app.models.password_reset import PasswordReset
 from app.models.payment import (
     CheckoutSession,
     CheckoutStatus,
+    CreditNote,
     Invoice,
     Payment,
     PaymentLink,
@@ -30,6 +31,7 @@ __all__ = [
     "CheckoutStatus",
     "Comment",
     "Counter",
+    "CreditNote",
     "DownloadRecord",
     "EmailMessage",
     "EmailStatus",

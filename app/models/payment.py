@@ -121,6 +121,9 @@ class Refund(TenantOwned, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     payment: Mapped[Payment] = relationship(Payment, back_populates="refunds")
+    credit_note: Mapped["CreditNote | None"] = relationship(
+        "CreditNote", back_populates="refund", uselist=False
+    )
 
 
 class Invoice(TenantOwned, Model):
@@ -147,6 +150,8 @@ class Invoice(TenantOwned, Model):
     organisation_name: Mapped[str] = mapped_column(String(200), nullable=False)
     client_name: Mapped[str] = mapped_column(String(200), nullable=False)
     client_email: Mapped[str] = mapped_column(String(320), nullable=False)
+    # The buyer's postal address, when the project gave one; None on older invoices.
+    client_address: Mapped[str | None] = mapped_column(Text, nullable=True)
     seller_name: Mapped[str] = mapped_column(String(200), nullable=False)
     seller_address: Mapped[str] = mapped_column(Text, nullable=False)
     seller_registration: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -157,6 +162,87 @@ class Invoice(TenantOwned, Model):
     amount_incl_cents: Mapped[int] = mapped_column(Integer, nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # When and how it was paid, as the payment said at issue (a PaymentMethod value).
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    payment_method: Mapped[str | None] = mapped_column(String(12), nullable=True)
+
+    credit_notes: Mapped[list["CreditNote"]] = relationship(
+        "CreditNote",
+        back_populates="invoice",
+        order_by="CreditNote.sequence",
+        lazy="selectin",
+    )
+
+    @property
+    def issued_on(self) -> date:
+        """Return the day in France the invoice was issued: its date."""
+        return self.issued_at.astimezone(BUSINESS_TIMEZONE).date()
+
+    @property
+    def paid_on(self) -> date | None:
+        """Return the day in France the invoice was paid, if it says so."""
+        return self.paid_at.astimezone(BUSINESS_TIMEZONE).date() if self.paid_at else None
+
+
+class CreditNote(TenantOwned, Model):
+    """A credit note (avoir) for a refund: its own gapless yearly numbers, frozen at issue.
+
+    It corrects its invoice, which is never altered: the buyer is the invoice's, the amounts
+    (positive here, deducted from the invoice) split at the invoice's VAT rate.
+    """
+
+    __tablename__ = "credit_note"
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        Integer, ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False)
+    refund_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("refund.id", ondelete="RESTRICT"), unique=True, nullable=False
+    )
+    invoice_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("invoice.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    invoice_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    invoice_issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    project_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    project_reference: Mapped[str] = mapped_column(String(32), nullable=False)
+    project_title: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_email: Mapped[str] = mapped_column(String(320), nullable=False)
+    client_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    seller_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    seller_address: Mapped[str] = mapped_column(Text, nullable=False)
+    seller_registration: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    seller_vat_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    vat_rate_basis_points: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount_excl_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    vat_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount_incl_cents: Mapped[int] = mapped_column(Integer, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    # The method the money goes back by: the payment's.
+    payment_method: Mapped[str] = mapped_column(String(12), nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    refund: Mapped[Refund] = relationship(Refund, back_populates="credit_note")
+    invoice: Mapped[Invoice] = relationship(Invoice, back_populates="credit_notes")
+
+    @property
+    def issued_on(self) -> date:
+        """Return the day in France the credit note was issued: its date and the refund's."""
+        return self.issued_at.astimezone(BUSINESS_TIMEZONE).date()
+
+    @property
+    def invoice_issued_on(self) -> date:
+        """Return the date of the invoice it corrects."""
+        return self.invoice_issued_at.astimezone(BUSINESS_TIMEZONE).date()
 
 
 class CheckoutStatus(StrEnum):

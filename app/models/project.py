@@ -103,6 +103,8 @@ class Project(TenantOwned, Model):
     client_name: Mapped[str] = mapped_column(String(200), nullable=False)
     client_email: Mapped[str] = mapped_column(String(320), nullable=False)
     client_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The client's postal address, printed on the invoice as the buyer's.
+    client_address: Mapped[str | None] = mapped_column(Text, nullable=True)
     client_language: Mapped[str] = mapped_column(
         String(5), nullable=False, default="fr", server_default="fr"
     )

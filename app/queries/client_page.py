@@ -11,7 +11,15 @@ from app.domain.payment_access import LinkState, downloads_open_until
 from app.domain.policy import Viewer
 from app.domain.workflow import ProjectStatus
 from app.extensions import db
-from app.models import CheckoutSession, CheckoutStatus, FileKind, Invoice, Payment, ProjectFile
+from app.models import (
+    CheckoutSession,
+    CheckoutStatus,
+    CreditNote,
+    FileKind,
+    Invoice,
+    Payment,
+    ProjectFile,
+)
 from app.models.base import utcnow
 from app.services.common import load_project
 from app.services.payment_link import LINK_NOT_VALID, ClientLink, open_client_link
@@ -125,6 +133,24 @@ def client_invoice(token: str) -> Invoice:
     if invoice is None:
         raise NotFound(N_("Invoice not found."))
     return invoice
+
+
+def client_credit_note(token: str, credit_note_id: int) -> CreditNote:
+    """Return a credit note of the paid project, for the client holding its link.
+
+    :raise NotFound: for a token that opens no downloads, or a credit note of another project.
+    """
+    opened = _open(token)
+    note = None
+    if opened.state is LinkState.DOWNLOADS:
+        note = db.session.scalars(
+            select(CreditNote).where(
+                CreditNote.id == credit_note_id, CreditNote.project_id == opened.project.id
+            )
+        ).first()
+    if note is None:
+        raise NotFound(N_("Credit note not found."))
+    return note
 
 
 def _open(token: str) -> ClientLink:

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import (
     AccountingExport,
     Comment,
+    CreditNote,
     Invoice,
     JournalExportLine,
     Organisation,
@@ -35,7 +36,7 @@ REFUND_STATUS = "REFUND"
 
 
 def journal_statement(first: date, last: date, export_id: int | None) -> Select:
-    """Select the journal's lines: payments, then refunds as negative lines, by date."""
+    """Select the journal's lines: payments, then refunds (credit notes) as negative lines."""
     start, end = day_bounds(first, last, BUSINESS_TIMEZONE)
     payments = (
         select(
@@ -65,12 +66,14 @@ def journal_statement(first: date, last: date, export_id: int | None) -> Select:
             Refund.created_at.label("moment"),
             literal(1).label("order"),
             Refund.id.label("line_id"),
-            Invoice.number,
+            # A refund's line is its credit note's, under the credit note's own number; a
+            # refund recorded before credit notes existed shows the invoice it reduced.
+            func.coalesce(CreditNote.number, Invoice.number).label("number"),
             Payment.project_reference,
             Payment.organisation_name,
             Payment.client_name,
-            null().label("excl"),
-            null().label("vat"),
+            (-CreditNote.amount_excl_cents).label("excl"),
+            (-CreditNote.vat_cents).label("vat"),
             (-Refund.amount_cents).label("incl"),
             Invoice.vat_rate_basis_points.label("rate"),
             Payment.currency,
@@ -82,6 +85,7 @@ def journal_statement(first: date, last: date, export_id: int | None) -> Select:
         )
         .join(Payment, Payment.id == Refund.payment_id)
         .outerjoin(Invoice, Invoice.payment_id == Payment.id)
+        .outerjoin(CreditNote, CreditNote.refund_id == Refund.id)
         .where(Refund.created_at >= start, Refund.created_at < end)
     )
     if export_id is not None:

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.domain import policy
-from app.domain.errors import N_, NotFound
 from app.domain.payment_access import LinkState, downloads_open_until
 from app.domain.policy import Viewer
 from app.domain.workflow import PAYMENT_DUE_STATUSES, ProjectStatus
@@ -271,19 +270,3 @@ def link_summary(viewer: Viewer, project: Project) -> LinkSummary:
             and policy.can_resend_payment_link(viewer, project.organisation_id)
         ),
     )
-
-
-def project_invoice(viewer: Viewer, project_id: int) -> Invoice:
-    """Return the invoice of the project's latest payment, for anyone who may see the project.
-
-    :raise NotFound: if the viewer cannot see the project, or it has no invoice.
-    """
-    project = load_project(db.session, viewer, project_id)
-    invoice = db.session.scalars(
-        select(Invoice)
-        .where(Invoice.project_id == project.id)
-        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
-    ).first()
-    if invoice is None:
-        raise NotFound(N_("Invoice not found."))
-    return invoice

@@ -149,6 +149,7 @@ def issue_invoice(session: Session, project: Project, payment: Payment) -> Invoi
         organisation_name=project.organisation.name,
         client_name=project.client_name,
         client_email=project.client_email,
+        client_address=project.client_address,
         seller_name=settings.company_name,
         seller_address=settings.company_address,
         seller_registration=settings.company_registration or None,
@@ -158,6 +159,8 @@ def issue_invoice(session: Session, project: Project, payment: Payment) -> Invoi
         vat_cents=vat,
         amount_incl_cents=payment.amount_cents,
         currency=payment.currency,
+        paid_at=payment.paid_at,
+        payment_method=payment.method,
         issued_at=utcnow(),
     )
     session.add(invoice)

@@ -32,6 +32,7 @@ EDITABLE_FIELDS = frozenset(
         "client_name",
         "client_email",
         "client_phone",
+        "client_address",
         "client_language",
         "title",
         "description",
@@ -39,7 +40,9 @@ EDITABLE_FIELDS = frozenset(
         "service_ids",
     }
 )
-CLIENT_FIELDS = frozenset({"client_name", "client_email", "client_phone", "client_language"})
+CLIENT_FIELDS = frozenset(
+    {"client_name", "client_email", "client_phone", "client_address", "client_language"}
+)
 TEAM_ONLY_FIELDS = frozenset({"status", "priority", "estimated_price_cents", "final_price_cents"})
 # What update_project changes besides the details, for the team only.
 PRICED_FIELDS = frozenset({"priority", "estimated_price_cents", "final_price_cents"})
@@ -48,6 +51,7 @@ _LIMITS = {
     "client_name": 200,
     "client_email": 320,
     "client_phone": 40,
+    "client_address": 1000,
     "title": 200,
     "description": 20000,
 }
@@ -62,6 +66,7 @@ class ProjectInput:
     title: str
     description: str = ""
     client_phone: str | None = None
+    client_address: str | None = None
     client_language: str = "fr"
     deadline: date | None = None
     service_ids: Sequence[int] = field(default_factory=list)
@@ -83,6 +88,7 @@ def create_project(
             "client_name": data.client_name,
             "client_email": data.client_email,
             "client_phone": data.client_phone,
+            "client_address": data.client_address,
             "client_language": data.client_language,
             "title": data.title,
             "description": data.description,
@@ -138,7 +144,7 @@ def edit_project(viewer: Viewer, project_id: int, changes: Mapping[str, object])
 def edit_client_details(
     viewer: Viewer, project_id: int, changes: Mapping[str, object]
 ) -> dict[str, object]:
-    """Correct the client's name, email, phone or language, as a member of the team.
+    """Correct the client's name, email, phone, postal address or language, as the team.
 
     The history records each field changed with its old and new value, and who changed it.
     Return the changes made, empty when every value was already so.
@@ -423,6 +429,9 @@ def _clean(values: Mapping[str, object], *, creating: bool) -> dict[str, object]
             raise Invalid(N_("%(field)s is too long."), field=_FIELD_LABELS[name])
         if name == "client_email":
             text = text.lower()
+        if name == "client_address":
+            # Typed in a text area: one line ending, no blank lines around the address.
+            text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
         cleaned[name] = text if (text or name == "description") else None
     return cleaned
 
@@ -436,6 +445,7 @@ _FIELD_LABELS = {
     "client_name": N_("The client's name"),
     "client_email": N_("The client's email"),
     "client_phone": N_("The client's phone"),
+    "client_address": N_("The client's postal address"),
     "title": N_("The title"),
     "description": N_("The description"),
 }

@@ -22,6 +22,7 @@ from app.models import (
 from app.models.base import UTCDateTime, utcnow
 from app.services.checkout import apply_session_state
 from app.services.common import record_event
+from app.services.credit_note import issue_credit_note
 from app.services.payment_link import STRIPE_QUEUE
 from app.services.stripe_gateway import BadSignatureError, verify_event
 from app.uow import queue_job, transaction
@@ -122,7 +123,8 @@ def record_stripe_refund(session: Session, charge: dict[str, Any]) -> str | None
     """Record what a refunded charge gave back; return why nothing was recorded, if so.
 
     Stripe reports the charge's refunded total: what exceeds the refunds already recorded is
-    one more refund, so replays and out-of-order events record nothing twice.
+    one more refund, so replays and out-of-order events record nothing twice. Each refund
+    recorded issues its credit note.
     """
     intent = charge.get("payment_intent")
     if isinstance(intent, dict):
@@ -152,6 +154,8 @@ def record_stripe_refund(session: Session, charge: dict[str, Any]) -> str | None
     if not new_refunds:
         return None
     session.add_all(new_refunds)
+    for refund in new_refunds:
+        issue_credit_note(session, payment, refund)
     payment.refunded_cents = min(total, payment.amount_cents)
     payment.status = (
         PaymentStatus.REFUNDED.value

@@ -49,6 +49,7 @@ FIELD_LABELS = {
     "client_name": N_("Client"),
     "client_email": N_("Email"),
     "client_phone": N_("Phone"),
+    "client_address": N_("Postal address"),
     "client_language": N_("Client's language"),
     "title": N_("Title"),
     "description": N_("Description"),

@@ -207,3 +207,19 @@ def test_a_withdrawn_service_cannot_be_asked_for_on_a_new_project(
     assert created.status_code == 201, created.json
     assert [s["id"] for s in created.json["result"]["services"]] == [offered_id]
     assert [s["id"] for s in shown.json["result"]["services"]] == [service_id]
+
+
+def test_the_clients_postal_address_is_read_and_written_through_the_api(api_as, world):
+    member = api_as("member_a")
+    path = f"/api/v1/project/{world.values['project']}"
+
+    written = member.call(
+        "PUT", path, json={"client_address": "4 avenue des Tilleuls\r\n38000 Grenoble"}
+    )
+    too_long = member.call("PUT", path, json={"client_address": "x" * 1001})
+
+    assert written.status_code == 200, written.json
+    assert member.call("GET", path).json["result"]["client_address"] == (
+        "4 avenue des Tilleuls\n38000 Grenoble"
+    )
+    assert too_long.status_code == 422

@@ -171,6 +171,7 @@ MATRIX: list[Entry] = [
     row(r"health\.health", "GET", PUBLIC),
     # The client's payment link: a token nobody was sent opens nothing, for anyone.
     row(r"pay\.(page|download|archive|invoice|invoice_pdf)", "GET", (MISSING,) * 6),
+    row(r"pay\.credit_note", "GET", (MISSING,) * 6, arguments={"credit_note_id": "file"}),
     row(r"pay\.checkout", "POST", (MISSING,) * 6, data={"lang": "fr"}),
     # Stripe's events: this app has no webhook secret, so no signature can be valid.
     row(r"stripe_webhook\.webhook", "POST", (BAD_REQUEST,) * 6),
@@ -207,7 +208,9 @@ MATRIX: list[Entry] = [
     row(r"(Permission|ViewMenu|PermissionView)ModelView\.list", "GET", ADMIN_ONLY),
     # The back office: staff only, every organisation; A's project is PENDING.
     row(r"DashboardAdminView\.index", "GET", STAFF),
-    row(r"(Payment|Invoice|RequestedService|EmailMessage)AdminView\.list", "GET", STAFF),
+    row(r"(Payment|Invoice|CreditNote|RequestedService|EmailMessage)AdminView\.list", "GET", STAFF),
+    # No credit note has that id: let in, then not found.
+    row(r"CreditNoteAdminView\.pdf", "GET", (LOGIN, DENIED, DENIED, DENIED, MISSING, MISSING)),
     row(r"EmailMessageAdminView\.resend", "POST", STAFF, {"pk": "email"}),
     # The requested services are Admin's; the team reads them. One in use is never deleted.
     row(r"RequestedServiceAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Matrice"}),
@@ -330,6 +333,13 @@ MATRIX: list[Entry] = [
     row(r"ProjectFilePortalView\.download", "GET", PORTAL_ON_A),
     # A's project is PENDING: its deliverables are not the organisation's to take yet.
     row(r"ProjectFilePortalView\.archive", "GET", (LOGIN, MISSING, MISSING, MISSING, OK, OK)),
+    # A's project is not paid: no invoice, no credit note, for its own organisation either.
+    row(
+        r"ProjectDocumentPortalView\.(invoice|invoice_pdf|credit_note)",
+        "GET",
+        (LOGIN, MISSING, MISSING, MISSING, OK, OK),
+        arguments={"credit_note_id": "file"},
+    ),
     row(r"ProjectFilePortalView\.upload", "POST", PORTAL_WRITE_ON_A, data={"files": FILE}),
     row(r"ProjectFilePortalView\.remove", "POST", PORTAL_WRITE_ON_A),
     row(r"CommentPortalView\.comment", "POST", PORTAL_WRITE_ON_A, data={"body": "x"}),
@@ -339,7 +349,6 @@ MATRIX: list[Entry] = [
         "POST",
         (LOGIN, REJECTED, REJECTED, MISSING, DENIED, DENIED),
     ),
-    row(r"ProjectPaymentPortalView\.invoice", "GET", (LOGIN, MISSING, MISSING, MISSING, OK, OK)),
     row(r"ExportPortalView\.export", "GET", PORTAL),
     # Members: the organisation admin's; a member gets 403 on every members route.
     row(r"MemberPortalView\.list", "GET", (LOGIN, DENIED, OK, DENIED, OK, OK)),

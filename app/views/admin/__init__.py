@@ -11,6 +11,7 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
     from app.views.admin.project import ProjectAdminView
     from app.views.admin.project_actions import ProjectActionsAdminView
     from app.views.admin.records import (
+        CreditNoteAdminView,
         EmailMessageAdminView,
         InvoiceAdminView,
         PaymentAdminView,
@@ -52,6 +53,7 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
     for view, name, label, icon in (
         (PaymentAdminView, "Paiements", lazy_gettext("Payments"), "fa-credit-card"),
         (InvoiceAdminView, "Factures", lazy_gettext("Invoices"), "fa-file-text-o"),
+        (CreditNoteAdminView, "Avoirs", lazy_gettext("Credit notes"), "fa-file-o"),
         (EmailMessageAdminView, "Journal des emails", lazy_gettext("Email log"), "fa-envelope"),
         (ExportAdminView, "Exports comptables", lazy_gettext("Accounting exports"), "fa-download"),
         (SettingsAdminView, "Réglages", lazy_gettext("Settings"), "fa-cog"),

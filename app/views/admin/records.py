@@ -1,4 +1,4 @@
-"""The team's records: email log (with resend), payments, invoices; read-only lists."""
+"""The team's records: email log (with resend), payments, invoices, credit notes."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -10,12 +10,17 @@ from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext, lazy_gettext
 from werkzeug.wrappers import Response
 
+from app.documents.credit_note import credit_note_file_name, credit_note_pdf
+from app.documents.invoice import pdf_response
 from app.domain.errors import DomainError, NotFound
-from app.models import EmailMessage, Invoice, Payment
+from app.models import CreditNote, EmailMessage, Invoice, Payment
+from app.queries.documents import staff_credit_note
 from app.queries.email_log import email_to_read, framed_html
 from app.queries.project_search import MAX_PAGE_SIZE
+from app.security import current_viewer
 from app.services.notification import resend_email
 from app.views.errors import flash_error
+from app.views.formatting import language as interface_language
 
 
 class RowInterface(SQLAInterface):
@@ -170,3 +175,53 @@ class InvoiceAdminView(RecordAdminView):
     order_columns = ["number", "issued_at", "amount_incl_cents"]
     search_columns = ["number", "project_reference", "organisation_name", "client_name"]
     base_order = ("issued_at", "desc")
+
+
+class CreditNoteAdminView(RecordAdminView):
+    """Every credit note issued for a refund, numbered without gaps, with the invoice corrected."""
+
+    model = CreditNote
+    row_template = "admin/widgets/credit_note_list.html"
+    route_base = "/admin/credit-notes"
+    include_route_methods = {"list", "pdf"}
+    base_permissions = ["can_list", "can_download"]
+    method_permission_name = {"list": "list", "pdf": "download"}
+    list_title = lazy_gettext("Credit notes")
+    journal_export = True
+    columns = {
+        "number": lazy_gettext("Number"),
+        "issued_at": lazy_gettext("Issued"),
+        "invoice_number": lazy_gettext("Invoice"),
+        "project_reference": lazy_gettext("Reference"),
+        "organisation_name": lazy_gettext("Organisation"),
+        "client_name": lazy_gettext("Client"),
+        "amount_excl_cents": lazy_gettext("Excl. VAT"),
+        "vat_cents": lazy_gettext("VAT"),
+        "amount_incl_cents": lazy_gettext("Incl. VAT"),
+    }
+    order_columns = ["number", "issued_at", "amount_incl_cents"]
+    search_columns = [
+        "number",
+        "invoice_number",
+        "project_reference",
+        "organisation_name",
+        "client_name",
+    ]
+    base_order = ("issued_at", "desc")
+
+    @expose("/<int:pk>.pdf")
+    @has_access
+    def pdf(self, pk: int) -> Response:
+        """Send one credit note as a PDF, in the viewer's language."""
+        viewer = current_viewer()
+        if viewer is None:
+            abort(403)
+        try:
+            found = staff_credit_note(viewer, pk)
+        except NotFound:
+            abort(404)
+        except DomainError:
+            abort(403)
+        return pdf_response(
+            credit_note_pdf(found, interface_language()), credit_note_file_name(found)
+        )

@@ -14,6 +14,7 @@ def shown_to_organisation_users() -> bool:
 
 def register_portal_views(appbuilder: AppBuilder) -> None:
     from app.views.portal.dashboard import DashboardPortalView
+    from app.views.portal.documents import ProjectDocumentPortalView
     from app.views.portal.exports import ExportPortalView
     from app.views.portal.files import CommentPortalView, ProjectFilePortalView
     from app.views.portal.member import InvitationView, MemberPortalView
@@ -37,6 +38,7 @@ def register_portal_views(appbuilder: AppBuilder) -> None:
         menu_cond=shown_to_organisation_users,
     )
     appbuilder.add_view_no_menu(ProjectFilePortalView)
+    appbuilder.add_view_no_menu(ProjectDocumentPortalView)
     appbuilder.add_view_no_menu(ExportPortalView)
     appbuilder.add_view_no_menu(CommentPortalView)
     appbuilder.add_view_no_menu(ProjectPaymentPortalView)

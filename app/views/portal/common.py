@@ -12,7 +12,14 @@ from app.security import current_viewer
 from app.services.file import Upload
 from app.services.project import TEAM_ONLY_FIELDS, ProjectInput
 
-_TEXT_FIELDS = ("client_name", "client_email", "client_phone", "client_language", "title")
+_TEXT_FIELDS = (
+    "client_name",
+    "client_email",
+    "client_phone",
+    "client_address",
+    "client_language",
+    "title",
+)
 
 
 def portal_viewer() -> Viewer:
@@ -50,6 +57,7 @@ def project_input(form: MultiDict[str, str]) -> ProjectInput:
         client_name=form.get("client_name", ""),
         client_email=form.get("client_email", ""),
         client_phone=form.get("client_phone") or None,
+        client_address=form.get("client_address") or None,
         client_language=form.get("client_language", "fr"),
         title=form.get("title", ""),
         description=form.get("description", ""),

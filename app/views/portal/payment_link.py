@@ -1,16 +1,14 @@
-"""The client's payment link seen from the portal: send it again, open the invoice."""
+"""The client's payment link seen from the portal: send it again."""
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 
 from app.domain.errors import DomainError, NotFound
-from app.queries.project_page import project_invoice
 from app.services.payment_link import resend_payment_link
 from app.views.errors import flash_error
-from app.views.formatting import language as interface_language
 from app.views.portal.common import portal_viewer
 
 
@@ -18,7 +16,7 @@ class ProjectPaymentPortalView(BaseView):
     """Follow the client's payment of a project of the viewer's organisation."""
 
     route_base = "/portal/projects"
-    base_permissions = ["can_resend_link", "can_invoice"]
+    base_permissions = ["can_resend_link"]
 
     @expose("/<int:pk>/payment-link/resend", methods=["POST"])
     @has_access
@@ -34,13 +32,3 @@ class ProjectPaymentPortalView(BaseView):
         else:
             flash(gettext("The payment link is on its way to your client again."), "success")
         return redirect(url_for("ProjectPortalView.show", pk=pk) + "#section-payment")
-
-    @expose("/<int:pk>/invoice")
-    @has_access
-    def invoice(self, pk: int) -> Any:
-        """Show the project's invoice as a printable page."""
-        try:
-            found = project_invoice(portal_viewer(), pk)
-        except NotFound:
-            abort(404)
-        return render_template("public/invoice.html", invoice=found, lang=interface_language())

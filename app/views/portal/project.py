@@ -10,6 +10,7 @@ from app.domain import policy
 from app.domain.errors import DomainError, NotFound
 from app.domain.workflow import ProjectStatus
 from app.models import Project
+from app.queries.documents import latest_invoice
 from app.queries.project_page import (
     comments_for,
     deletion_loss,
@@ -67,6 +68,7 @@ class ProjectPortalView(BaseView):
             can_change_files=policy.can_add_project_file(viewer, org, status),
             can_comment=policy.can_comment(viewer, org, status),
             payment=link_summary(viewer, project),
+            invoice=latest_invoice(pk),
         )
 
     @expose("/new", methods=["GET", "POST"])

@@ -9,11 +9,12 @@ from flask_babel import force_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.documents.credit_note import credit_note_file_name, credit_note_pdf
 from app.documents.invoice import invoice_file_name, pdf_response
 from app.documents.invoice import invoice_pdf as render_invoice_pdf
 from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
-from app.queries.client_page import client_invoice, client_page
+from app.queries.client_page import client_credit_note, client_invoice, client_page
 from app.services.checkout import start_checkout
 from app.services.payment_link import (
     open_client_archive,
@@ -164,3 +165,15 @@ def invoice_pdf(token: str) -> Response | tuple[str, int]:
     except NotFound:
         return _not_valid(language)
     return pdf_response(render_invoice_pdf(found, language), invoice_file_name(found))
+
+
+@pay_bp.get("/<token>/credit-notes/<int:credit_note_id>.pdf")
+@limiter.limit(PAGE_LIMIT)
+def credit_note(token: str, credit_note_id: int) -> Response | tuple[str, int]:
+    """Send a credit note of the paid project as a PDF, in the client's reading language."""
+    language = reader_language()
+    try:
+        found = client_credit_note(token, credit_note_id)
+    except NotFound:
+        return _not_valid(language)
+    return pdf_response(credit_note_pdf(found, language), credit_note_file_name(found))
