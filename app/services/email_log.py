@@ -3,12 +3,13 @@
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
+from app.mail.attachments import render_attachment
 from app.mail.render import RenderedEmail
 from app.mail.transport import OutgoingEmail, send_each
 from app.models.base import utcnow
@@ -30,6 +31,8 @@ class Draft:
     address: str
     language: str
     render: Callable[[], RenderedEmail]
+    # A document rendered and attached at each sending, such as ``invoice:42``.
+    attachment: str | None = None
 
 
 def dedupe_key(message_id: str, address: str) -> str:
@@ -69,6 +72,7 @@ def log_emails(
                     subject=rendered.subject[:_SUBJECT_LENGTH],
                     body_text=rendered.text,
                     body_html=rendered.html,
+                    attachment=draft.attachment,
                 )
                 session.add(email)
             emails.append(email)
@@ -92,7 +96,7 @@ def deliver(email_ids: list[int]) -> list[int]:
     # No transaction stays open while the SMTP server takes its time.
     db.session.rollback()
     order = {email_id: position for position, email_id in enumerate(email_ids)}
-    pending = [OutgoingEmail(*row) for row in sorted(rows, key=lambda row: order[row.id])]
+    pending = [OutgoingEmail(*row[:-1]) for row in sorted(rows, key=lambda row: order[row.id])]
     if not pending:
         return []
     if not current_app.config.get("MAIL_SERVER"):
@@ -100,7 +104,7 @@ def deliver(email_ids: list[int]) -> list[int]:
         for email in pending:
             record_attempt(email.id, NO_MAIL_SERVER)
         return []
-    failed: list[int] = []
+    pending, failed = _attach(pending, {row.id: row.attachment for row in rows})
     for email, error in send_each(pending):
         record_attempt(email.id, error)
         if error is not None:
@@ -108,7 +112,8 @@ def deliver(email_ids: list[int]) -> list[int]:
     return failed
 
 
-# What sending a logged email needs from its row, in the order of OutgoingEmail's fields.
+# What sending a logged email needs from its row, in the order of OutgoingEmail's fields,
+# then the reference of what it attaches.
 _SENT_COLUMNS = (
     EmailMessage.id,
     EmailMessage.dedupe_key,
@@ -117,7 +122,36 @@ _SENT_COLUMNS = (
     EmailMessage.subject,
     EmailMessage.body_text,
     EmailMessage.body_html,
+    EmailMessage.attachment,
 )
+
+
+def _attach(
+    emails: list[OutgoingEmail], references: dict[int, str | None]
+) -> tuple[list[OutgoingEmail], list[int]]:
+    """Render what each email attaches, before any connection opens; an email whose document
+    cannot be rendered is recorded as failed, to be retried, and the others still go.
+
+    :return: the emails ready to send, and the ids of those that failed.
+    """
+    ready: list[OutgoingEmail] = []
+    failed: list[int] = []
+    for email in emails:
+        reference = references.get(email.id)
+        if not reference:
+            ready.append(email)
+            continue
+        try:
+            attachment = render_attachment(reference, email.language)
+        except Exception as error:  # noqa: BLE001 - recorded for the team; the others still go
+            log.warning("Email %s not sent, attachment %s: %s", email.id, reference, error)
+            record_attempt(email.id, f"{type(error).__name__}: {error}")
+            failed.append(email.id)
+            continue
+        finally:
+            db.session.rollback()
+        ready.append(replace(email, attachments=(attachment,)))
+    return ready, failed
 
 
 def record_attempt(email_id: int, error: str | None) -> None:
@@ -182,7 +216,14 @@ def prepare_resend(message_id: str, email_id: int) -> Resend | None:
                     outbox_id=message_id,
                     **{
                         name: getattr(email, name)
-                        for name in ("kind", "project_id", "recipient", "language", "subject")
+                        for name in (
+                            "kind",
+                            "project_id",
+                            "recipient",
+                            "language",
+                            "subject",
+                            "attachment",
+                        )
                     },
                     body_text=email.body_text,
                     body_html=email.body_html,

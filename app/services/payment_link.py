@@ -87,6 +87,29 @@ def issue_payment_link(session: Session, project: Project, viewer: Viewer | None
     return link
 
 
+def issue_downloads_link(session: Session, project: Project) -> tuple[PaymentLink, str]:
+    """Create a link to the downloads of a project just paid, for its payment confirmation.
+
+    The link the client paid through keeps working: this one adds a way in, sent with the
+    confirmation, whose token (returned here) rides in that email's outbox payload only and
+    is forgotten once the email is sent. It serves the downloads for the same period.
+    """
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    link = PaymentLink(
+        project_id=project.id,
+        organisation_id=project.organisation_id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=downloads_open_until(
+            project.paid_at or now, now, get_settings().download_access_days
+        ),
+    )
+    session.add(link)
+    session.flush()
+    return link, token
+
+
 def revoke_active_links(session: Session, project: Project) -> int:
     """Make every link of the project stop working now; return how many were active.
 
@@ -315,12 +338,16 @@ def mark_payment_link_sent(link_id: int) -> None:
             system_transition(session, project, ProjectStatus.AWAITING_PAYMENT, "CNC Pulse")
 
 
+# The notifications that carry a link's token to the client: once sent, the link is sent.
+_LINK_EVENTS = (Event.PAYMENT_LINK_ISSUED.value, Event.PAYMENT_RECEIVED.value)
+
+
 def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
     """Once every email carrying the raw token of a message is sent, record it and forget the token.
 
     The token then lives only in its recipient's mailbox: it is wiped from the outbox payload
     and from the logged copies. A payment-link email also marks the link sent, which moves a
-    COMPLETED project to AWAITING_PAYMENT.
+    COMPLETED project to AWAITING_PAYMENT; a payment confirmation marks its downloads link sent.
 
     :param data: the payload's data as the job read it, when the caller has it: without a
         token there, the message has none to settle and is not read again.
@@ -337,7 +364,7 @@ def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
     carrying = {email.id: email.status for email in emails if token in email.body_text}
     if any(status != EmailStatus.SENT.value for status in carrying.values()):
         return
-    if carrying and payload.get("event") == Event.PAYMENT_LINK_ISSUED.value and data.get("link_id"):
+    if carrying and payload.get("event") in _LINK_EVENTS and data.get("link_id"):
         db.session.rollback()
         mark_payment_link_sent(data["link_id"])
     with transaction() as session:
