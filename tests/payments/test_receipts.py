@@ -4,6 +4,7 @@ import json
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.domain.dates import business_today, format_day, format_moment
@@ -23,7 +24,7 @@ from tests.payments.conftest import PRICE, payable_project, post_event, project_
 from tests.payments.stripe_standin import event
 from tests.payments.test_back_office import team_client
 from tests.payments.test_download_link import invoice_number, paid_by_card, token_in
-from tests.payments.test_invoice_pdf import company, pdf_text  # noqa: F401, F811 - a fixture
+from tests.payments.test_invoice_pdf import company, pdf_text  # noqa: F401 - a fixture
 
 TEAM_INBOX = "equipe@cnc-pulse.test"  # TEAM_NOTIFICATION_EMAIL of the test settings
 AMOUNTS = ("1 033,33", "206,67", "1 240,00")
@@ -47,8 +48,9 @@ def logged(kind: str) -> list[EmailMessage]:
     )
 
 
+@pytest.mark.usefixtures("company")
 def test_the_clients_confirmation_carries_the_downloads_link_and_the_invoice_as_a_pdf(
-    cast, client, smtp, stripe_standin, company
+    cast, client, smtp, stripe_standin
 ):
     payable = paid_by_card(cast, client, stripe_standin)
     project = project_of(payable)
@@ -91,8 +93,9 @@ def test_the_clients_confirmation_carries_the_downloads_link_and_the_invoice_as_
     assert links[1].sent_at is not None
 
 
+@pytest.mark.usefixtures("company")
 def test_the_organisation_and_the_team_read_the_same_receipt_without_attachment_or_link(
-    cast, client, smtp, stripe_standin, company
+    cast, client, smtp, stripe_standin
 ):
     payable = paid_by_card(cast, client, stripe_standin)
     number = invoice_number(payable.project_id)
@@ -111,7 +114,8 @@ def test_the_organisation_and_the_team_read_the_same_receipt_without_attachment_
     assert {e.recipient for e in logged("payment_received") if e.attachment} == {client_email}
 
 
-def test_a_payment_received_another_day_is_dated_by_its_day_alone(cast, smtp, company):
+@pytest.mark.usefixtures("company")
+def test_a_payment_received_another_day_is_dated_by_its_day_alone(cast, smtp):
     payable = payable_project(cast)
     day = business_today() - timedelta(days=3)
 
@@ -125,8 +129,9 @@ def test_a_payment_received_another_day_is_dated_by_its_day_alone(cast, smtp, co
     assert invoice_number(payable.project_id) in pdf_text(attachment.get_content())
 
 
+@pytest.mark.usefixtures("company")
 def test_an_unsent_confirmation_resent_from_the_email_log_carries_the_invoice_again(
-    app, cast, client, smtp, stripe_standin, company
+    app, cast, client, smtp, stripe_standin
 ):
     address = "refuse-once@client.test"
     smtp.refused.add(address)
