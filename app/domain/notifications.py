@@ -20,6 +20,7 @@ class Event(StrEnum):
     PAYMENT_LINK_EXPIRING = "payment_link_expiring"
     PAYMENT_LINK_EXPIRED = "payment_link_expired"
     CARD_PAYMENT_REFUSED = "card_payment_refused"
+    PAYMENT_DISPUTED = "payment_disputed"
 
 
 class Audience(StrEnum):
@@ -49,6 +50,8 @@ RECIPIENTS: Mapping[Event, frozenset[Audience]] = MappingProxyType(
         Event.PAYMENT_LINK_EXPIRED: frozenset({_TEAM}),
         # Money taken on Stripe that no payment here matches: the team refunds or records it.
         Event.CARD_PAYMENT_REFUSED: frozenset({_TEAM}),
+        # A client disputed a card payment with their bank: the team decides what to say.
+        Event.PAYMENT_DISPUTED: frozenset({_TEAM}),
     }
 )
 
@@ -108,6 +111,7 @@ PREFERENCE_LABELS: Mapping[Event, str] = MappingProxyType(
         Event.PAYMENT_RECEIVED: N_("A payment is received"),
         Event.PAYMENT_LINK_EXPIRED: N_("A payment link has expired"),
         Event.CARD_PAYMENT_REFUSED: N_("A card payment was refused and needs action"),
+        Event.PAYMENT_DISPUTED: N_("A client disputes a card payment"),
     }
 )
 

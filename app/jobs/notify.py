@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -16,12 +17,13 @@ from app.domain.notifications import (
     audiences,
     is_transactional,
 )
-from app.domain.payment import PaymentMethod
+from app.domain.payment import DisputeStatus, PaymentMethod
 from app.domain.payment_access import RefusalReason, downloads_open_until
 from app.domain.policy import Role
 from app.domain.workflow import DELIVERABLES_VISIBLE_TO_ORG, ProjectStatus
 from app.extensions import db
 from app.jobs.email import EmailNotSent
+from app.mail.attachments import invoice_attachment
 from app.mail.render import render_email
 from app.models import (
     AppUser,
@@ -42,6 +44,9 @@ from app.services.payment_link import hash_token, settle_token
 from app.services.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+# What only the client's email holds: the secret link to the downloads, the invoice attached.
+_CLIENT_ONLY = frozenset({"downloads_url", "attachment"})
 
 # The pages an email opens, as endpoints, so a link follows its route wherever it moves.
 ORGANISATION_PROJECT_PAGE = "ProjectPortalView.show"
@@ -148,11 +153,29 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
     if event is Event.PAYMENT_RECEIVED and data.get("payment_id"):
         payment = session.get(Payment, data["payment_id"])
         if payment is not None:
-            context.update(
-                amount_cents=payment.amount_cents,
-                currency=payment.currency,
-                method=_method(payment.method).label,
-            )
+            context.update(_receipt(project, payment, data))
+    if event is Event.PAYMENT_DISPUTED:
+        payment = session.get(Payment, data.get("payment_id"))
+        if payment is None or payment.stripe_dispute_id is None:
+            log.info("Payment %s has no dispute; no email", data.get("payment_id"))
+            return None
+        context.update(
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            paid_at=payment.paid_at,
+            paid_time_known=payment.paid_time_known,
+            dispute={
+                "id": payment.stripe_dispute_id,
+                "status": payment.dispute_status,
+                "label": payment.dispute_label,
+                "open": payment.dispute_status == DisputeStatus.OPEN.value,
+                "reason": payment.dispute_reason,
+                "amount_cents": payment.dispute_amount_cents,
+                "opened_at": payment.disputed_at,
+                "respond_by": _moment(data.get("respond_by")),
+            },
+            payment_intent=payment.stripe_payment_intent_id,
+        )
     if event is Event.CARD_PAYMENT_REFUSED:
         refused = session.get(CheckoutSession, data.get("checkout_session_id"))
         if refused is None or refused.status != CheckoutStatus.REFUSED.value:
@@ -175,6 +198,53 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
     ):
         return _with_link(event, project, data, context)
     return context
+
+
+def _receipt(project: Project, payment: Payment, data: dict[str, Any]) -> dict[str, Any]:
+    """Say what the payment confirmation shows: the payment, its invoice, the downloads link.
+
+    The invoice goes to the client as a PDF attachment, rendered when the email is sent.
+    """
+    receipt: dict[str, Any] = {
+        "amount_cents": payment.amount_cents,
+        "currency": payment.currency,
+        "method": _method(payment.method).label,
+        "paid_at": payment.paid_at,
+        "paid_time_known": payment.paid_time_known,
+    }
+    invoice = db.session.scalars(select(Invoice).where(Invoice.payment_id == payment.id)).first()
+    if invoice is not None:
+        receipt.update(
+            invoice={
+                "number": invoice.number,
+                "excl_cents": invoice.amount_excl_cents,
+                "vat_cents": invoice.vat_cents,
+                "incl_cents": invoice.amount_incl_cents,
+                "vat_rate": invoice.vat_rate_basis_points,
+                "currency": invoice.currency,
+            },
+            attachment=invoice_attachment(invoice.id),
+        )
+    token = data.get("token")
+    link = db.session.get(PaymentLink, data["link_id"]) if data.get("link_id") else None
+    if token and token != SCRUBBED_TOKEN and link is not None and link.revoked_at is None:
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        receipt.update(
+            downloads_url=f"{base}/pay/{token}",
+            downloads_until=downloads_open_until(
+                project.paid_at or payment.paid_at,
+                link.created_at,
+                get_settings().download_access_days,
+            ),
+        )
+    return receipt
+
+
+def _moment(timestamp: Any) -> datetime | None:
+    """Read a Unix timestamp as Stripe gives it; None when there is none."""
+    if not isinstance(timestamp, int | float) or timestamp <= 0:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def _method(value: str) -> PaymentMethod:
@@ -298,8 +368,10 @@ def _log_emails(
     urls = {
         Audience.ORGANISATION: absolute_url(ORGANISATION_PROJECT_PAGE, pk=project.id),
         Audience.TEAM: absolute_url(TEAM_PROJECT_PAGE, pk=project.id),
-        Audience.CLIENT: context.get("pay_url"),
+        Audience.CLIENT: context.get("pay_url") or context.get("downloads_url"),
     }
+    # The client's own link and documents reach the client alone.
+    shared = {key: value for key, value in context.items() if key not in _CLIENT_ONLY}
     drafts = [
         Draft(
             recipient.address,
@@ -309,12 +381,13 @@ def _log_emails(
                 event.value,
                 recipient.language,
                 {
-                    **context,
+                    **(context if recipient.audience is Audience.CLIENT else shared),
                     "audience": recipient.audience.value,
                     "url": urls[recipient.audience],
                     "transactional": is_transactional(event, recipient.audience),
                 },
             ),
+            attachment=context.get("attachment") if recipient.audience is Audience.CLIENT else None,
         )
         for recipient in recipients
     ]

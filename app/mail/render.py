@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
-from app.domain.dates import format_day
-from app.domain.money import format_amount
+from app.domain.dates import format_day, format_moment
+from app.domain.money import format_amount, format_vat_rate
 from app.domain.workflow import ProjectStatus
 from app.services.settings import contact
 
@@ -37,6 +37,8 @@ def render_email(event: str, language: str, context: dict[str, Any]) -> Rendered
             "contact": contact(),
             "amount": lambda cents, currency="EUR": format_amount(cents, currency, language),
             "day": lambda moment: format_day(moment, language, zone),
+            "moment": lambda moment: format_moment(moment, language, zone),
+            "vat_rate": lambda points: format_vat_rate(points, decimal_comma=language == "fr"),
             "status_label": lambda status: gettext(ProjectStatus(status).label),
         }
         name = f"email/{event}"

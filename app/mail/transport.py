@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from flask_mail import Connection, Message
 
+from app.mail.attachments import Attachment
+
 if TYPE_CHECKING:
     from flask_mail import _Mail
 
@@ -38,6 +40,7 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class TimeoutConnection(Connection):
@@ -134,6 +137,8 @@ def build_message(email: OutgoingEmail, reply_to: str | None = None) -> Message:
         extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},
     )
     message.msgId = message_id_header(email.dedupe_key, message.sender)
+    for attachment in email.attachments:
+        message.attach(attachment.file_name, attachment.content_type, attachment.data)
     return message
 
 

@@ -64,6 +64,9 @@ class EmailMessage(Model):
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body_text: Mapped[str] = mapped_column(Text, nullable=False)
     body_html: Mapped[str] = mapped_column(Text, nullable=False)
+    # What is attached, as a reference rendered at each sending (``invoice:42``): a retry or
+    # a resend carries the document as it is kept, and the log keeps no copy of it.
+    attachment: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(
         String(10), nullable=False, default=EmailStatus.PENDING.value
     )

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.dates import BUSINESS_TIMEZONE
+from app.domain.payment import DisputeStatus
 from app.domain.payment_access import RefusalReason
 from app.models.base import TenantOwned, UTCDateTime, utcnow
 
@@ -94,10 +95,26 @@ class Payment(TenantOwned, Model):
         Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # A card payment the client disputed with their bank: Stripe's dispute, where it stands
+    # (a DisputeStatus), why, for how much, when it was opened and when it was decided.
+    stripe_dispute_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    dispute_status: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    dispute_reason: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    dispute_amount_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dispute_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     refunds: Mapped[list["Refund"]] = relationship(
         "Refund", back_populates="payment", order_by="Refund.created_at"
     )
+
+    @property
+    def dispute_label(self) -> str | None:
+        """The English msgid of where the payment's dispute stands, if it has one."""
+        try:
+            return DisputeStatus(self.dispute_status).label if self.dispute_status else None
+        except ValueError:
+            return self.dispute_status
 
     @property
     def paid_on(self) -> date:

@@ -3,13 +3,14 @@
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.mail import mailbox
+from app.mail.attachments import render_attachment
 from app.mail.render import RenderedEmail
 from app.mail.transport import OutgoingEmail, send_each
 from app.models.base import utcnow
@@ -32,6 +33,8 @@ class Draft:
     address: str
     language: str
     render: Callable[[], RenderedEmail]
+    # A document rendered and attached at each sending, such as ``invoice:42``.
+    attachment: str | None = None
 
 
 def dedupe_key(message_id: str, address: str) -> str:
@@ -71,6 +74,7 @@ def log_emails(
                     subject=rendered.subject[:_SUBJECT_LENGTH],
                     body_text=rendered.text,
                     body_html=rendered.html,
+                    attachment=draft.attachment,
                 )
                 session.add(email)
             emails.append(email)
@@ -96,22 +100,23 @@ def deliver(email_ids: list[int]) -> list[int]:
     # No transaction stays open while the SMTP server takes its time.
     db.session.rollback()
     order = {email_id: position for position, email_id in enumerate(email_ids)}
-    pending = [OutgoingEmail(*row) for row in sorted(rows, key=lambda row: order[row.id])]
+    pending = [OutgoingEmail(*row[:-1]) for row in sorted(rows, key=lambda row: order[row.id])]
     if not pending:
         return []
     config = current_app.config
-    if config.get("MAIL_SERVER"):
-        outcomes = send_each(pending, reply_to_address())
-    elif config.get("MAIL_MAILBOX_DIR"):
-        outcomes = mailbox.deliver_each(config["MAIL_MAILBOX_DIR"], pending, reply_to_address())
-    else:
+    if not config.get("MAIL_SERVER") and not config.get("MAIL_MAILBOX_DIR"):
         log.warning("%s email(s) logged but not sent: no MAIL_SERVER", len(pending))
         for email in pending:
             record_attempt(email.id, NO_MAIL_SERVER)
         return []
-    # Settings were read: nothing stays open while the server takes its time.
+    pending, failed = _attach(pending, {row.id: row.attachment for row in rows})
+    reply_to = reply_to_address()
+    if config.get("MAIL_SERVER"):
+        outcomes = send_each(pending, reply_to)
+    else:
+        outcomes = mailbox.deliver_each(config["MAIL_MAILBOX_DIR"], pending, reply_to)
+    # Settings and documents were read: nothing stays open while the server takes its time.
     db.session.rollback()
-    failed: list[int] = []
     for email, error in outcomes:
         record_attempt(email.id, error)
         if error is not None:
@@ -119,7 +124,8 @@ def deliver(email_ids: list[int]) -> list[int]:
     return failed
 
 
-# What sending a logged email needs from its row, in the order of OutgoingEmail's fields.
+# What sending a logged email needs from its row, in the order of OutgoingEmail's fields,
+# then the reference of what it attaches.
 _SENT_COLUMNS = (
     EmailMessage.id,
     EmailMessage.dedupe_key,
@@ -128,7 +134,36 @@ _SENT_COLUMNS = (
     EmailMessage.subject,
     EmailMessage.body_text,
     EmailMessage.body_html,
+    EmailMessage.attachment,
 )
+
+
+def _attach(
+    emails: list[OutgoingEmail], references: dict[int, str | None]
+) -> tuple[list[OutgoingEmail], list[int]]:
+    """Render what each email attaches, before any connection opens; an email whose document
+    cannot be rendered is recorded as failed, to be retried, and the others still go.
+
+    :return: the emails ready to send, and the ids of those that failed.
+    """
+    ready: list[OutgoingEmail] = []
+    failed: list[int] = []
+    for email in emails:
+        reference = references.get(email.id)
+        if not reference:
+            ready.append(email)
+            continue
+        try:
+            attachment = render_attachment(reference, email.language)
+        except Exception as error:  # noqa: BLE001 - recorded for the team; the others still go
+            log.warning("Email %s not sent, attachment %s: %s", email.id, reference, error)
+            record_attempt(email.id, f"{type(error).__name__}: {error}")
+            failed.append(email.id)
+            continue
+        finally:
+            db.session.rollback()
+        ready.append(replace(email, attachments=(attachment,)))
+    return ready, failed
 
 
 def record_attempt(email_id: int, error: str | None) -> None:
@@ -193,7 +228,14 @@ def prepare_resend(message_id: str, email_id: int) -> Resend | None:
                     outbox_id=message_id,
                     **{
                         name: getattr(email, name)
-                        for name in ("kind", "project_id", "recipient", "language", "subject")
+                        for name in (
+                            "kind",
+                            "project_id",
+                            "recipient",
+                            "language",
+                            "subject",
+                            "attachment",
+                        )
                     },
                     body_text=email.body_text,
                     body_html=email.body_html,

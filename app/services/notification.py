@@ -39,7 +39,9 @@ def notify(session: Session, event: Event, project_id: int, **data: Any) -> str 
     :param data: plain values the templates use; by event: ``comment_id`` and
         ``author_is_staff`` (comments, ``internal`` optional), ``file_ids`` (deliverables),
         ``from_status``/``to_status``/``note`` (status), ``link_id`` and the raw ``token``
-        (payment link; forgotten once the client's email is sent), ``payment_id`` (payment).
+        (payment link; forgotten once the client's email is sent), ``payment_id`` with the
+        ``link_id`` and ``token`` of the downloads link (payment), ``payment_id`` and
+        ``dispute_id`` (dispute).
     """
     event = Event(event)
     if event is Event.COMMENT_ADDED and not audiences(

@@ -87,7 +87,7 @@ def record_payment(
 
     :raise Invalid: if the project is not awaiting payment.
     """
-    from app.services.payment_link import queue_checkout_expiry
+    from app.services.payment_link import issue_downloads_link, queue_checkout_expiry
     from app.services.workflow import apply_transition, check_move
 
     if project.status_enum is not ProjectStatus.AWAITING_PAYMENT:
@@ -127,7 +127,17 @@ def record_payment(
     project.paid_time_known = paid_time_known
     # Paid now, by card or by hand: no other Checkout Session may take the money twice.
     queue_checkout_expiry(session, project)
-    notify(session, Event.PAYMENT_RECEIVED, project.id, payment_id=payment.id)
+    # The confirmation opens the downloads by a link of its own: the token of the link paid
+    # through is stored nowhere.
+    link, token = issue_downloads_link(session, project)
+    notify(
+        session,
+        Event.PAYMENT_RECEIVED,
+        project.id,
+        payment_id=payment.id,
+        link_id=link.id,
+        token=token,
+    )
     return payment
 
 

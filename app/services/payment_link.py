@@ -95,6 +95,29 @@ def issue_payment_link(session: Session, project: Project, viewer: Viewer | None
     return link
 
 
+def issue_downloads_link(session: Session, project: Project) -> tuple[PaymentLink, str]:
+    """Create a link to the downloads of a project just paid, for its payment confirmation.
+
+    The link the client paid through keeps working: this one adds a way in, sent with the
+    confirmation, whose token (returned here) rides in that email's outbox payload only and
+    is forgotten once the email is sent. It serves the downloads for the same period.
+    """
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    link = PaymentLink(
+        project_id=project.id,
+        organisation_id=project.organisation_id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=downloads_open_until(
+            project.paid_at or now, now, get_settings().download_access_days
+        ),
+    )
+    session.add(link)
+    session.flush()
+    return link, token
+
+
 def revoke_active_links(session: Session, project: Project) -> int:
     """Make every link of the project stop working now; return how many were active.
 
@@ -486,12 +509,16 @@ def present_client_link(token: str, *, by_client: bool) -> None:
             link_reached_client(session, link, project)
 
 
+# The notifications that carry a link's token to the client: once sent, the link is sent.
+_LINK_EVENTS = (Event.PAYMENT_LINK_ISSUED.value, Event.PAYMENT_RECEIVED.value)
+
+
 def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
     """Once every email carrying the raw token of a message is sent, record it and forget the token.
 
     The token then lives only in its recipient's mailbox: it is wiped from the outbox payload
     and from the logged copies. A payment-link email also marks the link sent, which moves a
-    COMPLETED project to AWAITING_PAYMENT.
+    COMPLETED project to AWAITING_PAYMENT; a payment confirmation marks its downloads link sent.
 
     :param data: the payload's data as the job read it, when the caller has it: without a
         token there, the message has none to settle and is not read again.
@@ -508,7 +535,7 @@ def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
     carrying = {
         email.id: (email.status, email.recipient) for email in emails if token in email.body_text
     }
-    is_link = payload.get("event") == Event.PAYMENT_LINK_ISSUED.value and data.get("link_id")
+    is_link = payload.get("event") in _LINK_EVENTS and data.get("link_id")
     client_copy = _client_copy_sent(carrying.values(), payload) if is_link else None
     all_sent = all(status == EmailStatus.SENT.value for status, _ in carrying.values())
     if is_link and carrying and (client_copy or all_sent):
@@ -528,7 +555,7 @@ def settle_token(message_id: str, data: dict[str, Any] | None = None) -> None:
 
 
 def _client_copy_sent(copies: Iterable[tuple[str, str]], payload: dict[str, Any]) -> str | None:
-    """Return the client's address if the client's copy of a link email is sent, else None."""
+    """Return the client's address if the client's copy of an email carrying a link is sent."""
     project = db.session.get(Project, payload.get("project_id"))
     if project is None:
         return None

@@ -8,6 +8,8 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.errors import N_, Invalid
+from app.domain.notifications import Event
+from app.domain.payment import DisputeStatus
 from app.log_redaction import redact
 from app.models import (
     CheckoutSession,
@@ -23,6 +25,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.services.checkout import apply_session_state
 from app.services.common import record_event
 from app.services.credit_note import issue_credit_note
+from app.services.notification import notify
 from app.services.payment_link import STRIPE_QUEUE
 from app.services.stripe_gateway import BadSignatureError, verify_event
 from app.uow import queue_job, transaction
@@ -37,6 +40,8 @@ SESSION_EVENTS = {
     "checkout.session.expired": False,
 }
 REFUND_EVENT = "charge.refunded"
+# A client's dispute of a card payment: opened, then decided. True when it is decided.
+DISPUTE_EVENTS = {"charge.dispute.created": False, "charge.dispute.closed": True}
 
 
 # Stored once whatever the retries: a known id inserts nothing and returns no row. Written as
@@ -116,6 +121,8 @@ def handle_stripe_event(event_id: str) -> None:
             )
         elif stored.type == REFUND_EVENT:
             stored.error = record_stripe_refund(session, found)
+        elif stored.type in DISPUTE_EVENTS:
+            stored.error = record_stripe_dispute(session, found, closed=DISPUTE_EVENTS[stored.type])
         stored.processed_at = utcnow()
 
 
@@ -213,3 +220,73 @@ def _refund(payment: Payment, amount: int, listed: dict[str, Any] | None) -> Ref
         reason=str(listed.get("reason")) if listed and listed.get("reason") else None,
         created_at=utcnow(),
     )
+
+
+def record_stripe_dispute(session: Session, dispute: dict[str, Any], *, closed: bool) -> str | None:
+    """Mark a disputed payment, or its dispute decided; return why nothing was marked, if so.
+
+    The team is told once per dispute, when it first hears of it, whatever the order and the
+    replays of the events; a decision changes the mark and the history, and tells nobody.
+    The organisation and the client are not told: the team decides what to say.
+    """
+    intent = dispute.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    payment = session.scalars(
+        select(Payment).where(Payment.stripe_payment_intent_id == str(intent)).with_for_update()
+    ).first()
+    dispute_id = str(dispute.get("id") or "")[:255]
+    if payment is None or not dispute_id:
+        charge = dispute.get("charge")
+        reason = f"dispute {dispute_id} of charge {charge} for an unknown payment ({intent})"
+        log.error("No dispute recorded: %s", reason)
+        return reason
+    project = session.get(Project, payment.project_id) if payment.project_id else None
+    status = DisputeStatus.from_stripe(str(dispute.get("status") or ""))
+    if payment.stripe_dispute_id != dispute_id:
+        payment.stripe_dispute_id = dispute_id
+        payment.dispute_status = DisputeStatus.OPEN.value
+        payment.dispute_reason = str(dispute.get("reason") or "")[:60] or None
+        payment.dispute_amount_cents = _whole(dispute.get("amount"))
+        payment.disputed_at = utcnow()
+        payment.dispute_closed_at = None
+        if project is not None:
+            record_event(
+                session,
+                project,
+                None,
+                EventKind.PAYMENT,
+                details={"action": "disputed", "dispute": dispute_id},
+                system_name="Stripe",
+            )
+            due_by = ((dispute.get("evidence_details") or {}).get("due_by")) or None
+            notify(
+                session,
+                Event.PAYMENT_DISPUTED,
+                project.id,
+                payment_id=payment.id,
+                respond_by=due_by if isinstance(due_by, int) else None,
+            )
+        log.warning("Payment %s disputed on Stripe (%s)", payment.id, dispute_id)
+    if closed and status is not DisputeStatus.OPEN and payment.dispute_status != status.value:
+        payment.dispute_status = status.value
+        payment.dispute_closed_at = utcnow()
+        if project is not None:
+            record_event(
+                session,
+                project,
+                None,
+                EventKind.PAYMENT,
+                details={
+                    "action": "dispute_closed",
+                    "dispute": dispute_id,
+                    "outcome": status.value,
+                },
+                system_name="Stripe",
+            )
+        log.info("Dispute %s of payment %s closed: %s", dispute_id, payment.id, status.value)
+    return None
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) else None

@@ -17,6 +17,7 @@ from app.domain.file_kinds import label_of
 from app.domain.money import format_amount
 from app.domain.payment import PaymentMethod
 from app.domain.workflow import Priority, ProjectStatus
+from app.mail.attachments import attachment_name
 from app.models import EventKind
 
 EMPTY = "—"
@@ -42,6 +43,8 @@ _DETAILED_EVENT_LABELS = {
     (EventKind.PAYMENT_LINK.value, "resent"): N_("Payment link sent again"),
     (EventKind.PAYMENT_LINK.value, "download_link"): N_("Download link issued"),
     (EventKind.PAYMENT.value, "refunded"): N_("Refund recorded"),
+    (EventKind.PAYMENT.value, "disputed"): N_("Payment disputed by the client"),
+    (EventKind.PAYMENT.value, "dispute_closed"): N_("Payment dispute closed"),
 }
 
 # The project fields an edit can change, as the history names them.
@@ -234,6 +237,7 @@ def register_formatting(app: Flask) -> None:
         "compact_money": compact_money,
         "payment_method_label": payment_method_label,
         "email_status_badge": email_status_badge,
+        "attachment_name": attachment_name,
     }
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals["interface_language"] = language

@@ -1,7 +1,7 @@
 """credit notes; the client's postal address; payment date and method on invoices
 
 Revision ID: b6e3d52a9c14
-Revises: a4f2c8e61d07
+Revises: b81e5d2c9a40
 Create Date: 2026-12-06 00:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b6e3d52a9c14'
-down_revision = 'a4f2c8e61d07'
+down_revision = 'b81e5d2c9a40'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 
 from app.domain.dates import format_day
 from app.domain.notifications import Audience, Event, audiences
+from app.mail.attachments import Attachment
 from app.mail.render import display_zone, render_email
 from app.mail.transport import OutgoingEmail, build_message, message_id_header
 
@@ -63,6 +64,29 @@ def context(audience: Audience) -> dict:
         "expires_at": datetime(2026, 12, 1, 23, 30, tzinfo=UTC),
         "reissued": True,
         "pay_url": "http://cnc-pulse.test/pay/abc",
+        "paid_at": datetime(2026, 11, 30, 11, 37, tzinfo=UTC),
+        "paid_time_known": True,
+        "invoice": {
+            "number": "F-2026-00012",
+            "excl_cents": 102880,
+            "vat_cents": 20576,
+            "incl_cents": 123456,
+            "vat_rate": 2000,
+            "currency": "EUR",
+        },
+        "downloads_url": "http://cnc-pulse.test/pay/def",
+        "downloads_until": datetime(2027, 2, 28, 11, 37, tzinfo=UTC),
+        "dispute": {
+            "id": "dp_123",
+            "status": "OPEN",
+            "label": "Disputed by the client",
+            "open": True,
+            "reason": "fraudulent",
+            "amount_cents": 123456,
+            "opened_at": datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+            "respond_by": datetime(2026, 12, 12, 23, 59, tzinfo=UTC),
+        },
+        "payment_intent": "pi_123",
     }
 
 
@@ -163,6 +187,36 @@ def test_a_long_paragraph_goes_out_quoted_printable_in_short_lines(mail_app):
         part = received.get_body((kind,))
         assert part["Content-Transfer-Encoding"] == "quoted-printable"
         assert paragraph in content(part)
+
+
+def test_an_attachment_goes_out_beside_the_text_and_html_in_short_lines(mail_app):
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
+    email = OutgoingEmail(
+        1,
+        KEY,
+        "claire@atelier.test",
+        "fr",
+        "Paiement reçu",
+        "Bonjour,\n",
+        "<p>Bonjour,</p>",
+        attachments=(Attachment("F-2026-00012.pdf", "application/pdf", pdf),),
+    )
+    raw = build_message(email).as_bytes()
+    received = read(raw)
+
+    assert max(len(line) for line in lines_of(raw)) <= 78
+    assert received.get_content_type() == "multipart/mixed"
+    body, attached = received.get_payload()
+    assert body.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in body.get_payload()] == [
+        "text/plain",
+        "text/html",
+    ]
+    assert content(received.get_body(("plain",))) == "Bonjour,\n"
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_filename() == "F-2026-00012.pdf"
+    assert attached.get_content_disposition() == "attachment"
+    assert attached.get_content() == pdf
 
 
 def test_the_headers_say_what_the_email_is(mail_app):

@@ -27,6 +27,7 @@ EXPECTED = {
     Event.PAYMENT_LINK_EXPIRING: {CLIENT},
     Event.PAYMENT_LINK_EXPIRED: {TEAM},
     Event.CARD_PAYMENT_REFUSED: {TEAM},
+    Event.PAYMENT_DISPUTED: {TEAM},
 }
 
 
@@ -112,4 +113,5 @@ def test_organisation_users_and_staff_see_their_own_kinds():
         Event.PAYMENT_RECEIVED,
         Event.PAYMENT_LINK_EXPIRED,
         Event.CARD_PAYMENT_REFUSED,
+        Event.PAYMENT_DISPUTED,
     ]

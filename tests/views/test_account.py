@@ -82,6 +82,7 @@ def test_every_role_has_an_account_page_listing_its_sessions(app, account):
                 "payment_received",
                 "payment_link_expired",
                 "card_payment_refused",
+                "payment_disputed",
             },
         ),
         (Role.ADMIN, set()),
