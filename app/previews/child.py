@@ -46,11 +46,24 @@ def main() -> int:
         outcome = {"outcome": Outcome.REFUSED.value, "reason": reason}
     except Exception as error:  # noqa: BLE001 - any failure is the outcome to record
         outcome = _failure(error)
+    # The peak of this process since it became the reader (a forked parent's pages not counted).
+    outcome["peak_memory_bytes"] = _peak_memory()
     (folder / RESULT_FILE).write_text(json.dumps(outcome, allow_nan=False), encoding="utf-8")
     return 0
 
 
-def _failure(error: Exception) -> dict[str, str]:
+def _peak_memory() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _failure(error: Exception) -> dict[str, object]:
     traceback.print_exc()
     return {"outcome": Outcome.FAILED.value, "reason": f"{type(error).__name__}: {error}"[:500]}
 

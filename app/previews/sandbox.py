@@ -48,7 +48,8 @@ class Reading:
     result: dict[str, Any] | None
     reason: str | None
     seconds: float
-    peak_memory_bytes: int
+    # The reader's own peak, as it measured it once done; None when it did not finish.
+    peak_memory_bytes: int | None
 
 
 class Refused(Exception):  # noqa: N818 - a refusal is an outcome, not an error
@@ -104,33 +105,32 @@ def run_limited(
     try:
         with child.stdin:
             child.stdin.write(json.dumps(order).encode())
-        status, usage, timed_out = _wait(child.pid, started + limits.wall_seconds)
+        status, timed_out = _wait(child.pid, started + limits.wall_seconds)
     finally:
         # Whatever the reader started goes with it.
         _kill_group(child.pid)
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    peak = usage.ru_maxrss * 1024
     if timed_out:
         reason = f"reading took longer than {limits.wall_seconds:g} s"
-        return Reading(Outcome.REFUSED, None, reason, seconds, peak)
-    return _outcome(child.returncode, folder, limits, seconds, peak)
+        return Reading(Outcome.REFUSED, None, reason, seconds, None)
+    return _outcome(child.returncode, folder, limits, seconds)
 
 
-def _wait(pid: int, deadline: float) -> tuple[int, Any, bool]:
+def _wait(pid: int, deadline: float) -> tuple[int, bool]:
     """Wait for the child until ``deadline``; kill its group past it.
 
-    :return: its wait status, its resource usage, and whether it was killed for time.
+    :return: its wait status, and whether it was killed for time.
     """
     pause = 0.005
     while True:
-        found, status, usage = os.wait4(pid, os.WNOHANG)
+        found, status = os.waitpid(pid, os.WNOHANG)
         if found:
-            return status, usage, False
+            return status, False
         if time.monotonic() >= deadline:
             _kill_group(pid)
-            _, status, usage = os.wait4(pid, 0)
-            return status, usage, True
+            _, status = os.waitpid(pid, 0)
+            return status, True
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
 
@@ -142,16 +142,17 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _outcome(returncode: int, folder: Path, limits: Limits, seconds: float, peak: int) -> Reading:
+def _outcome(returncode: int, folder: Path, limits: Limits, seconds: float) -> Reading:
     if returncode == -signal.SIGXCPU or returncode == -signal.SIGKILL:
         reason = f"reading needed more than {limits.cpu_seconds} s of processor time"
-        return Reading(Outcome.REFUSED, None, reason, seconds, peak)
+        return Reading(Outcome.REFUSED, None, reason, seconds, None)
     try:
         written = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         written = None
     if returncode == 0 and isinstance(written, dict) and "outcome" in written:
         outcome = Outcome(written["outcome"])
+        peak = written.get("peak_memory_bytes")
         return Reading(outcome, written.get("result"), written.get("reason"), seconds, peak)
     if returncode < 0:
         reason = f"the reader stopped on signal {signal.Signals(-returncode).name}"
@@ -159,4 +160,4 @@ def _outcome(returncode: int, folder: Path, limits: Limits, seconds: float, peak
         errors = (folder / ERRORS_FILE).read_text(encoding="utf-8", errors="replace")
         last = errors.strip().splitlines()[-1:] or ["no message"]
         reason = f"the reader stopped with status {returncode}: {last[0][:300]}"
-    return Reading(Outcome.FAILED, None, reason, seconds, peak)
+    return Reading(Outcome.FAILED, None, reason, seconds, None)

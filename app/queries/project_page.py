@@ -158,6 +158,9 @@ class LinkLine:
     state: LinkState
     # Until when the link works: its expiry, or once paid, the end of the download period.
     open_until: datetime
+    # When the client first opened a link of the project that still works: the confirmation's
+    # downloads link, issued on payment, leaves the link they paid through working.
+    opened_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ def payment_overview(project: Project) -> PaymentOverview:
     download_days = get_settings().download_access_days
 
     return PaymentOverview(
-        links=[_line(project, link, download_days) for link in links],
+        links=[_line(project, link, download_days, links) for link in links],
         sessions=list(sessions),
         payments=list(payments),
         invoices={invoice.payment_id: invoice for invoice in invoices},
@@ -227,11 +230,17 @@ def payment_overview(project: Project) -> PaymentOverview:
     )
 
 
-def _line(project: Project, link: PaymentLink, download_days: int) -> LinkLine:
+def _line(
+    project: Project, link: PaymentLink, download_days: int, links: Sequence[PaymentLink]
+) -> LinkLine:
     open_until = link.expires_at
     if project.paid_at is not None:
         open_until = downloads_open_until(project.paid_at, link.created_at, download_days)
-    return LinkLine(link, describe_link(link, project), open_until)
+    opened = link.opened_at
+    if link.revoked_at is None:
+        openings = [each.opened_at for each in links if each.revoked_at is None and each.opened_at]
+        opened = min(openings, default=None)
+    return LinkLine(link, describe_link(link, project), open_until, opened)
 
 
 @dataclass(frozen=True)
@@ -252,7 +261,8 @@ def link_summary(viewer: Viewer, project: Project) -> LinkSummary:
         .where(PaymentLink.project_id == project.id)
         .order_by(PaymentLink.id.desc())
     ).all()
-    current = _line(project, links[0], get_settings().download_access_days) if links else None
+    days = get_settings().download_access_days
+    current = _line(project, links[0], days, links) if links else None
     invoice = db.session.scalars(
         select(Invoice)
         .where(Invoice.project_id == project.id)

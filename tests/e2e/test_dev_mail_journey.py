@@ -7,6 +7,7 @@ the client's page then offers the deliverables.
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,11 @@ def test_the_team_completes_opens_the_clients_link_from_the_log_and_the_client_d
     saved = tmp_path / "capot-op10.nc"
     download.value.save_as(saved)
     assert saved.read_bytes() == PROGRAM
+    # And everything at once, as one zip.
+    with client.expect_download() as download:
+        client.click("#download-all")
+    archive = tmp_path / download.value.suggested_filename
+    download.value.save_as(archive)
+    assert re.fullmatch(r"CNC-\d{4}-\d{5}-livrables\.zip", archive.name)
+    with zipfile.ZipFile(archive) as unpacked:
+        assert unpacked.read("capot-op10.nc") == PROGRAM

@@ -53,7 +53,8 @@ def test_every_completed_demo_project_reached_payment_through_its_delivered_emai
     assert seed_demo() is True
 
     links = db.session.scalars(select(PaymentLink)).all()
-    assert len(links) == 3
+    # Three payment links, and the downloads link the paid project's confirmation carries.
+    assert len(links) == 4
     for link in links:
         project = db.session.get(Project, link.project_id)
         assert project.status in ("AWAITING_PAYMENT", "PAID"), project.reference

@@ -131,7 +131,7 @@ def archive(token: str) -> Response | tuple[str, int]:
     except NotFound:
         return _not_valid(language)
     except DomainError as error:
-        return _page(token, language, error)
+        return _page(token, error)
     with force_locale(language):
         return zip_attachment(found)
 
