@@ -113,7 +113,8 @@ def test_gunicorns_access_and_error_logs_carry_no_token(app, database_url, tmp_p
             try:
                 requests.get(f"{base}/login/", timeout=2)
                 break
-            except requests.ConnectionError:
+            # Refused until gunicorn listens; slow while its worker still loads the app.
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
         referer = {"Referer": f"{base}/pay/{TOKEN}"}
         assert requests.get(f"{base}/pay/{TOKEN}", timeout=30).status_code == 404
