@@ -26,7 +26,7 @@ from app.documents.invoice import invoice_file_name, invoice_pdf, pdf_response
 from app.domain.errors import N_, DomainError, Invalid, NotFound
 from app.domain.money import parse_amount
 from app.domain.policy import Viewer
-from app.models import FileKind
+from app.models import FileKind, Invoice
 from app.queries.client_page import staff_invoice
 from app.queries.project_page import project_for
 from app.security import current_viewer
@@ -302,12 +302,7 @@ class ProjectActionsAdminView(BaseView):
     @has_access
     def invoice(self, pk: int) -> Any:
         """Show the project's invoice as a printable page."""
-        try:
-            found = staff_invoice(_viewer(), pk)
-        except NotFound:
-            abort(404)
-        except DomainError:
-            abort(403)
+        found = _invoice_or_abort(pk)
         return render_template(
             "public/invoice.html",
             invoice=found,
@@ -319,12 +314,7 @@ class ProjectActionsAdminView(BaseView):
     @has_access
     def invoice_pdf(self, pk: int) -> Any:
         """Send the project's invoice as a PDF, in the viewer's language."""
-        try:
-            found = staff_invoice(_viewer(), pk)
-        except NotFound:
-            abort(404)
-        except DomainError:
-            abort(403)
+        found = _invoice_or_abort(pk)
         return pdf_response(invoice_pdf(found, interface_language()), invoice_file_name(found))
 
     @expose("/<int:pk>/delete")
@@ -351,3 +341,13 @@ class ProjectActionsAdminView(BaseView):
             return redirect(url_for("ProjectActionsAdminView.confirm_delete", pk=pk))
         flash(gettext("Project deleted."), "success")
         return redirect(url_for("ProjectAdminView.list"))
+
+
+def _invoice_or_abort(pk: int) -> Invoice:
+    """Return the project's invoice for the team: 404 without one, 403 for anyone else."""
+    try:
+        return staff_invoice(_viewer(), pk)
+    except NotFound:
+        abort(404)
+    except DomainError:
+        abort(403)
