@@ -12,6 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from app.domain.errors import N_
 from app.previews.sandbox import RESULT_FILE, Outcome, Refused
 
 
@@ -33,17 +34,27 @@ def main() -> int:
         result = reader(Path(order["source"]), folder, **order["options"])
         outcome = {"outcome": Outcome.READY.value, "result": result}
     except Refused as refusal:
-        outcome = {"outcome": Outcome.REFUSED.value, "reason": str(refusal)[:500]}
+        outcome = {
+            "outcome": Outcome.REFUSED.value,
+            "reason": refusal.message[:500],
+            "reason_params": {name: _plain(value) for name, value in refusal.params.items()},
+        }
     except OSError as error:
         if error.errno == errno.EFBIG:
             # Python ignores SIGXFSZ: the write that crosses the limit fails instead.
-            reason = f"reading wrote a file larger than {output // 1024**2} MiB"
-            outcome = {"outcome": Outcome.REFUSED.value, "reason": reason}
+            outcome = {
+                "outcome": Outcome.REFUSED.value,
+                "reason": N_("reading wrote a file larger than %(mebibytes)s MiB"),
+                "reason_params": {"mebibytes": output // 1024**2},
+            }
         else:
             outcome = _failure(error)
     except MemoryError:
-        reason = f"reading needed more than {memory // 1024**2} MiB of memory"
-        outcome = {"outcome": Outcome.REFUSED.value, "reason": reason}
+        outcome = {
+            "outcome": Outcome.REFUSED.value,
+            "reason": N_("reading needed more than %(mebibytes)s MiB of memory"),
+            "reason_params": {"mebibytes": memory // 1024**2},
+        }
     except Exception as error:  # noqa: BLE001 - any failure is the outcome to record
         outcome = _failure(error)
     # The peak of this process since it became the reader (a forked parent's pages not counted).
@@ -65,7 +76,16 @@ def _peak_memory() -> int | None:
 
 def _failure(error: Exception) -> dict[str, object]:
     traceback.print_exc()
-    return {"outcome": Outcome.FAILED.value, "reason": f"{type(error).__name__}: {error}"[:500]}
+    return {
+        "outcome": Outcome.FAILED.value,
+        "reason": N_("the reader broke on this file: %(error)s"),
+        "reason_params": {"error": f"{type(error).__name__}: {error}"[:500]},
+    }
+
+
+def _plain(value: object) -> object:
+    """Return a refusal's parameter as a JSON value: numbers and text stay, the rest is text."""
+    return value if isinstance(value, int | float | str) else str(value)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.previews.gcode import MAX_LINE_CHARACTERS, read_gcode
+from app.previews.pictures import PICTURE, PICTURE_SIZE, THUMBNAIL, THUMBNAIL_SIZE
 from app.previews.toolpath_image import draw_toolpath
 
-PICTURE = "picture.png"
-THUMBNAIL = "thumbnail.png"
-PICTURE_SIZE = (800, 600)
-THUMBNAIL_SIZE = (240, 180)
 _CHUNK = 1024 * 1024
 
 

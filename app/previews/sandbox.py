@@ -13,10 +13,12 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from app.domain.errors import N_
 
 RESULT_FILE = "result.json"
 # What the reader said on its error output: the last line explains a crash.
@@ -46,14 +48,36 @@ class Reading:
 
     outcome: Outcome
     result: dict[str, Any] | None
+    # Why it was refused or failed: an English msgid with ``%(name)s`` placeholders, and their
+    # values, so each person reads it in their own language.
     reason: str | None
     seconds: float
     # The reader's own peak, as it measured it once done; None when it did not finish.
     peak_memory_bytes: int | None
+    reason_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason_text(self) -> str | None:
+        """Return the reason in English, its placeholders filled."""
+        if self.reason is None:
+            return None
+        return self.reason % self.reason_params if self.reason_params else self.reason
 
 
 class Refused(Exception):  # noqa: N818 - a refusal is an outcome, not an error
-    """Raised by a reader for a file it will not read; its message is for a person."""
+    """Raised by a reader for a file it will not read; its message is for a person.
+
+    ``message`` is an English msgid with ``%(name)s`` placeholders (marked with ``N_``), and
+    ``params`` fill them once the message is translated for whoever reads it.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
 
 
 def run_limited(
@@ -112,8 +136,14 @@ def run_limited(
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     if timed_out:
-        reason = f"reading took longer than {limits.wall_seconds:g} s"
-        return Reading(Outcome.REFUSED, None, reason, seconds, None)
+        return Reading(
+            Outcome.REFUSED,
+            None,
+            N_("reading took longer than %(seconds)s s"),
+            seconds,
+            None,
+            {"seconds": f"{limits.wall_seconds:g}"},
+        )
     return _outcome(child.returncode, folder, limits, seconds)
 
 
@@ -144,8 +174,10 @@ def _kill_group(pid: int) -> None:
 
 def _outcome(returncode: int, folder: Path, limits: Limits, seconds: float) -> Reading:
     if returncode == -signal.SIGXCPU or returncode == -signal.SIGKILL:
-        reason = f"reading needed more than {limits.cpu_seconds} s of processor time"
-        return Reading(Outcome.REFUSED, None, reason, seconds, None)
+        reason = N_("reading needed more than %(seconds)s s of processor time")
+        return Reading(
+            Outcome.REFUSED, None, reason, seconds, None, {"seconds": limits.cpu_seconds}
+        )
     try:
         written = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -153,11 +185,20 @@ def _outcome(returncode: int, folder: Path, limits: Limits, seconds: float) -> R
     if returncode == 0 and isinstance(written, dict) and "outcome" in written:
         outcome = Outcome(written["outcome"])
         peak = written.get("peak_memory_bytes")
-        return Reading(outcome, written.get("result"), written.get("reason"), seconds, peak)
+        return Reading(
+            outcome,
+            written.get("result"),
+            written.get("reason"),
+            seconds,
+            peak,
+            written.get("reason_params") or {},
+        )
     if returncode < 0:
-        reason = f"the reader stopped on signal {signal.Signals(-returncode).name}"
+        reason = N_("the reader stopped on signal %(signal)s")
+        params = {"signal": signal.Signals(-returncode).name}
     else:
         errors = (folder / ERRORS_FILE).read_text(encoding="utf-8", errors="replace")
         last = errors.strip().splitlines()[-1:] or ["no message"]
-        reason = f"the reader stopped with status {returncode}: {last[0][:300]}"
-    return Reading(Outcome.FAILED, None, reason, seconds, None)
+        reason = N_("the reader stopped with status %(status)s: %(error)s")
+        params = {"status": returncode, "error": last[0][:300]}
+    return Reading(Outcome.FAILED, None, reason, seconds, None, params)

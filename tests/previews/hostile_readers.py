@@ -44,7 +44,7 @@ def crash(source: Path, folder: Path) -> dict:
 def refuse(source: Path, folder: Path) -> dict:
     from app.previews.sandbox import Refused
 
-    raise Refused("this drawing nests blocks 200 million entities deep")
+    raise Refused("this drawing nests blocks %(count)s entities deep", count=200_000_000)
 
 
 def break_down(source: Path, folder: Path) -> dict:

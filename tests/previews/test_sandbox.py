@@ -32,7 +32,7 @@ def test_an_endless_loop_is_stopped_at_the_processor_limit(source, tmp_path):
     reading = run_limited(f"{READERS}:loop_forever", source, tmp_path / "out", TIGHT)
 
     assert reading.outcome is Outcome.REFUSED
-    assert reading.reason == "reading needed more than 2 s of processor time"
+    assert reading.reason_text == "reading needed more than 2 s of processor time"
     assert reading.seconds < TIGHT.wall_seconds
 
 
@@ -40,7 +40,7 @@ def test_a_reader_eating_memory_is_refused_at_the_memory_limit(source, tmp_path)
     reading = run_limited(f"{READERS}:eat_memory", source, tmp_path / "out", TIGHT)
 
     assert reading.outcome is Outcome.REFUSED
-    assert reading.reason == "reading needed more than 512 MiB of memory"
+    assert reading.reason_text == "reading needed more than 512 MiB of memory"
 
 
 def test_a_reader_writing_without_end_is_refused_at_the_output_limit(source, tmp_path):
@@ -49,7 +49,7 @@ def test_a_reader_writing_without_end_is_refused_at_the_output_limit(source, tmp
     reading = run_limited(f"{READERS}:write_forever", source, folder, TIGHT)
 
     assert reading.outcome is Outcome.REFUSED
-    assert reading.reason == "reading wrote a file larger than 4 MiB"
+    assert reading.reason_text == "reading wrote a file larger than 4 MiB"
     assert (folder / "huge.bin").stat().st_size <= TIGHT.output_bytes
 
 
@@ -60,7 +60,7 @@ def test_a_reader_that_hangs_is_killed_with_everything_it_started(source, tmp_pa
     reading = run_limited(f"{READERS}:sleep_with_a_child", source, folder, limits)
 
     assert reading.outcome is Outcome.REFUSED
-    assert reading.reason == "reading took longer than 1.5 s"
+    assert reading.reason_text == "reading took longer than 1.5 s"
     grandchild = int((folder / "grandchild.pid").read_text())
     for _ in range(50):
         if not _alive(grandchild):
@@ -73,7 +73,7 @@ def test_a_crash_of_the_reader_is_a_failure_the_caller_survives(source, tmp_path
     reading = run_limited(f"{READERS}:crash", source, tmp_path / "out", TIGHT)
 
     assert reading.outcome is Outcome.FAILED
-    assert reading.reason == "the reader stopped on signal SIGSEGV"
+    assert reading.reason_text == "the reader stopped on signal SIGSEGV"
 
 
 def test_a_refusal_and_a_broken_reader_say_why(source, tmp_path):
@@ -81,9 +81,13 @@ def test_a_refusal_and_a_broken_reader_say_why(source, tmp_path):
     broken = run_limited(f"{READERS}:break_down", source, tmp_path / "b", TIGHT)
 
     assert refused.outcome is Outcome.REFUSED
-    assert refused.reason == "this drawing nests blocks 200 million entities deep"
+    assert refused.reason == "this drawing nests blocks %(count)s entities deep"
+    assert refused.reason_params == {"count": 200_000_000}
+    assert refused.reason_text == "this drawing nests blocks 200000000 entities deep"
     assert broken.outcome is Outcome.FAILED
-    assert broken.reason == "KeyError: 'a field the reader expected'"
+    assert broken.reason_text == (
+        "the reader broke on this file: KeyError: 'a field the reader expected'"
+    )
 
 
 def _alive(pid: int) -> bool:
