@@ -99,7 +99,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(None)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL: str | None = None
-    RQ_QUEUES = ("default", "email", "stripe", "housekeeping")
+    RQ_QUEUES = ("default", "email", "stripe", "housekeeping", "previews")
+    # Without Redis (jobs inline), these queues' jobs run on a thread of the web process, after
+    # the answer: reading a large file takes seconds. Tests run them in the request, in order.
+    INLINE_BACKGROUND_QUEUES: tuple[str, ...] = ("previews",)
+    # Uploads queue a reading of each file for its preview (a worker on the "previews" queue).
+    PREVIEWS_ENABLED = True
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     STORAGE_DIR = str(INSTANCE_DIR / "storage")
     MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -200,6 +205,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-of-thirty-two-bytes"  # noqa: S105
     PUBLIC_BASE_URL = "http://cnc-pulse.test"
     TEAM_NOTIFICATION_EMAIL = "equipe@cnc-pulse.test"
+    INLINE_BACKGROUND_QUEUES: tuple[str, ...] = ()
+    # Most tests upload files without caring for their previews; the preview tests turn it on.
+    PREVIEWS_ENABLED = False
 
 
 class ProductionConfig(Config):

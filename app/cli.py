@@ -146,3 +146,26 @@ def reconcile_payments_command() -> None:
         f"{result.checked} session(s) checked, {result.paid} project(s) marked paid, "
         f"{result.unreachable} not reachable."
     )
+
+
+@cnc.command("regenerate-previews")
+@click.option("--project", "reference", help="Only this project's files (its reference).")
+@click.option(
+    "--all", "everything", is_flag=True, help="Read every file again, even those up to date."
+)
+def regenerate_previews_command(reference: str | None, everything: bool) -> None:
+    """Queue a new reading of the files whose preview an older reader made, or is missing."""
+    from app.services.preview import project_by_reference, regenerate_previews
+
+    project_id = None
+    if reference:
+        try:
+            project_id = project_by_reference(reference)
+        except DomainError as error:
+            _fail(error)
+    count = regenerate_previews(project_id, everything=everything)
+    click.echo(f"{count} reading(s) queued on the previews queue.")
+    dispatcher = current_app.extensions["dispatcher"]
+    if not dispatcher.redis_url and count:
+        dispatcher.wait_for_background()
+        click.echo("Read.")

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -40,7 +41,11 @@ class Dispatcher:
     """Hold the Redis connection of one application; None as URL means run jobs inline."""
 
     redis_url: str | None
+    # Without Redis, the queues whose jobs run on a thread of their own instead of in the
+    # request that queued them: a long file reading must not hold up an upload's answer.
+    background_queues: frozenset[str] = frozenset()
     _connection: Redis | None = field(default=None, repr=False)
+    _background: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @property
     def connection(self) -> Redis:
@@ -55,13 +60,27 @@ class Dispatcher:
         """Drop the client without closing its sockets: a forked process must not share them."""
         self._connection = None
 
+    def run_in_background(self, app: Flask, message_id: str) -> None:
+        """Run one message on this process's background thread, one message at a time."""
+        if self._background is None:
+            self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inline-jobs")
+        self._background.submit(_run_in_app, app, message_id)
+
+    def wait_for_background(self) -> None:
+        """Wait until the messages handed to the background thread have run."""
+        background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=True)
+
 
 def init_dispatcher(app: Flask) -> None:
     """Attach the dispatcher to ``app``; no connection is opened until a message is sent.
 
     Its transactions hand what they commit to :func:`dispatch_new`.
     """
-    app.extensions["dispatcher"] = Dispatcher(app.config.get("REDIS_URL"))
+    app.extensions["dispatcher"] = Dispatcher(
+        app.config.get("REDIS_URL"), frozenset(app.config.get("INLINE_BACKGROUND_QUEUES", ()))
+    )
     register_dispatcher(app, dispatch_new)
 
 
@@ -102,18 +121,17 @@ def _dispatch(ids: list[str], queues: dict[str, str] | None = None) -> int:
         return 0
     dispatcher: Dispatcher = current_app.extensions["dispatcher"]
     if not dispatcher.redis_url:
+        if queues is None and dispatcher.background_queues:
+            queues = _queues_of(ids)
         for message_id in ids:
-            _run_inline(message_id)
+            if queues and queues.get(message_id) in dispatcher.background_queues:
+                dispatcher.run_in_background(current_app._get_current_object(), message_id)
+            else:
+                _run_inline(message_id)
         return len(ids)
     fresh = queues is not None
     if queues is None:
-        # Read on a connection of its own: the caller's session stays as the commit left it.
-        with db.engine.connect() as connection:
-            queues = dict(
-                connection.execute(
-                    select(OutboxMessage.id, OutboxMessage.queue).where(OutboxMessage.id.in_(ids))
-                ).all()
-            )
+        queues = _queues_of(ids)
     enqueued: list[str] = []
     try:
         for message_id in ids:
@@ -125,6 +143,19 @@ def _dispatch(ids: list[str], queues: dict[str, str] | None = None) -> int:
         log.warning("Redis unreachable, outbox messages left for the sweep: %s", error)
     mark_enqueued(enqueued)
     return len(enqueued)
+
+
+def _queues_of(ids: list[str]) -> dict[str, str]:
+    """Return each message's queue, read on a connection of its own.
+
+    The caller's session stays as the commit left it.
+    """
+    with db.engine.connect() as connection:
+        return dict(
+            connection.execute(
+                select(OutboxMessage.id, OutboxMessage.queue).where(OutboxMessage.id.in_(ids))
+            ).all()
+        )
 
 
 def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool) -> bool:
@@ -163,6 +194,11 @@ def _run_inline(message_id: str) -> None:
     except Exception:
         # The user's change is committed; the message waits for the sweep or the team.
         log.exception("Outbox message %s failed inline; left for the sweep", message_id)
+
+
+def _run_in_app(app: Flask, message_id: str) -> None:
+    with app.app_context():
+        _run_inline(message_id)
 
 
 def sweep_outbox(older_than_seconds: int = 60) -> int:

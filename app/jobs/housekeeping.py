@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.services.notification import queue_expired_link_notices, queue_payment_link_reminders
 from app.services.password_reset import forget_dead_links
+from app.services.preview import forget_unused_previews as forget_previews_of_no_file
 from app.services.sessions import forget_old_sessions
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,14 @@ def forget_old_sign_ins(now: datetime | None = None) -> dict[str, int]:
     if any(counts.values()):
         log.info("Old sign-ins forgotten: %s", counts)
     return counts
+
+
+def forget_unused_previews() -> int:
+    """Delete the previews of bytes no file holds any more, and their pictures."""
+    count = forget_previews_of_no_file()
+    if count:
+        log.info("%s unused preview(s) deleted", count)
+    return count
 
 
 def clean_job_records(now: datetime | None = None) -> dict[str, int]:

@@ -12,6 +12,7 @@ from app.jobs.account import (
 )
 from app.jobs.email import send_logged_email
 from app.jobs.notify import send_notification
+from app.jobs.preview import make_preview
 from app.jobs.stripe import expire_checkout_sessions, process_stripe_event
 
 # Each handler takes the outbox message id and its decoded payload as keyword arguments.
@@ -26,6 +27,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "send_account_locked": send_account_locked,
     "process_stripe_event": process_stripe_event,
     "expire_checkout_sessions": expire_checkout_sessions,
+    "make_preview": make_preview,
 }
 
 

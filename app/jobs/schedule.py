@@ -43,6 +43,7 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob("clean-job-records", 60 * MINUTE, housekeeping.clean_job_records),
     PeriodicJob("forget-old-sign-ins", 60 * MINUTE, housekeeping.forget_old_sign_ins),
+    PeriodicJob("forget-unused-previews", 24 * 60 * MINUTE, housekeeping.forget_unused_previews),
     # A card payment whose webhook never arrived still ends in PAID.
     PeriodicJob(
         "reconcile-payments", 15 * MINUTE, stripe_jobs.settle_unreported_payments, "stripe"

@@ -19,6 +19,7 @@ from app.models.payment import (
     Refund,
     StripeEvent,
 )
+from app.models.preview import FilePreview, PreviewOutcome
 from app.models.project import Counter, Project, RequestedService, project_service
 from app.models.session import UserSession
 from app.models.setting import Setting
@@ -36,6 +37,7 @@ __all__ = [
     "EmailMessage",
     "EmailStatus",
     "EventKind",
+    "FilePreview",
     "ExportKind",
     "FileKind",
     "Invoice",
@@ -50,6 +52,7 @@ __all__ = [
     "Payment",
     "PaymentLink",
     "PaymentStatus",
+    "PreviewOutcome",
     "Project",
     "ProjectEvent",
     "ProjectFile",

@@ -17,7 +17,11 @@ class FileKind(StrEnum):
 
 class ProjectFile(TenantOwned, Model):
     __tablename__ = "project_file"
-    __table_args__ = (Index("ix_project_file_project_kind", "project_id", "kind"),)
+    __table_args__ = (
+        Index("ix_project_file_project_kind", "project_id", "kind"),
+        # Files with the same bytes share one preview (see FilePreview).
+        Index("ix_project_file_sha256", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(

@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 from app.previews.gcode import MAX_LINE_CHARACTERS, read_gcode
 from app.previews.pictures import PICTURE, PICTURE_SIZE, THUMBNAIL, THUMBNAIL_SIZE
+from app.previews.toolpath_data import TOOLPATH_DATA, write_toolpath_data
 from app.previews.toolpath_image import draw_toolpath
 
 _CHUNK = 1024 * 1024
@@ -21,7 +22,14 @@ def read_gcode_file(source: Path, folder: Path) -> dict[str, Any]:
         sheet = read_gcode(bounded_lines(stream))
     draw_toolpath(sheet.toolpath, *PICTURE_SIZE).save(folder / PICTURE, optimize=True)
     draw_toolpath(sheet.toolpath, *THUMBNAIL_SIZE).save(folder / THUMBNAIL, optimize=True)
-    return {"kind": "gcode", "sheet": sheet.as_dict(), "images": [PICTURE, THUMBNAIL]}
+    figures = sheet.as_dict()
+    figures["viewer_points"] = write_toolpath_data(sheet.toolpath, folder / TOOLPATH_DATA)
+    return {
+        "kind": "gcode",
+        "sheet": figures,
+        "images": [PICTURE, THUMBNAIL],
+        "viewer": TOOLPATH_DATA,
+    }
 
 
 def bounded_lines(stream: BinaryIO, longest: int = MAX_LINE_CHARACTERS) -> Iterator[str]:

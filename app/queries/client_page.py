@@ -1,6 +1,6 @@
 """What the client reads through the payment link: the summary, the deliverables, the invoice."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,9 +18,11 @@ from app.models import (
     FileKind,
     Invoice,
     Payment,
+    Project,
     ProjectFile,
 )
 from app.models.base import utcnow
+from app.queries.previews import PreviewCard, preview_cards
 from app.services.common import load_project
 from app.services.payment_link import LINK_NOT_VALID, ClientLink, open_client_link
 from app.services.project import LANGUAGES
@@ -47,6 +49,8 @@ class ClientPage:
     # The account to pay a transfer to (None until the settings hold one), and whom to ask.
     bank: Settings | None = None
     contact: Contact | None = None
+    # Each deliverable's preview, by file id: before payment, its marked picture only.
+    previews: dict[int, PreviewCard] = field(default_factory=dict)
 
 
 def client_page(token: str, *, back_from_checkout: bool = False) -> ClientPage:
@@ -97,8 +101,48 @@ def client_page(token: str, *, back_from_checkout: bool = False) -> ClientPage:
         bank=settings if settings.bank_details_complete else None,
         contact=contact(),
         confirming=can_pay and _confirming(opened, back_from_checkout),
-        language=project.client_language if project.client_language in LANGUAGES else "fr",
+        language=_language_of(project),
+        previews=preview_cards(db.session, deliverables),
     )
+
+
+def _language_of(project: Project) -> str:
+    return project.client_language if project.client_language in LANGUAGES else "fr"
+
+
+@dataclass(frozen=True)
+class ClientFilePage:
+    """A paid deliverable's page for the client: its sheet and its viewer."""
+
+    project: Project
+    file: ProjectFile
+    card: PreviewCard
+    language: str
+
+
+def client_file_page(token: str, file_id: int) -> ClientFilePage:
+    """Gather a deliverable's page for the client of a paid project.
+
+    :raise NotFound: for a token that opens no downloads, or a file that is not one of the
+        project's deliverables.
+    """
+    opened = _open(token)
+    project = opened.project
+    stored = None
+    if opened.state is LinkState.DOWNLOADS and policy.client_can_download_deliverables(
+        project.status_enum
+    ):
+        stored = db.session.scalars(
+            select(ProjectFile).where(
+                ProjectFile.id == file_id,
+                ProjectFile.project_id == project.id,
+                ProjectFile.kind == FileKind.DELIVERABLE.value,
+            )
+        ).first()
+    if stored is None:
+        raise NotFound(N_("File not found."))
+    card = preview_cards(db.session, [stored])[stored.id]
+    return ClientFilePage(project, stored, card, _language_of(project))
 
 
 def _confirming(opened: ClientLink, back_from_checkout: bool) -> bool:

@@ -30,6 +30,7 @@ from app.models import (
     ProjectFile,
     RequestedService,
 )
+from app.queries.previews import PreviewCard, preview_cards
 from app.services.common import load_project
 from app.services.payment_link import describe_link
 from app.services.settings import get_settings
@@ -54,6 +55,8 @@ class ProjectFiles:
 
     project_files: list[ProjectFile]
     deliverables: list[ProjectFile]
+    # Each file's preview, by file id.
+    previews: dict[int, PreviewCard]
 
 
 def files_of(project_id: int) -> ProjectFiles:
@@ -66,6 +69,7 @@ def files_of(project_id: int) -> ProjectFiles:
     return ProjectFiles(
         project_files=[f for f in files if f.kind == FileKind.PROJECT.value],
         deliverables=[f for f in files if f.kind == FileKind.DELIVERABLE.value],
+        previews=preview_cards(db.session, files),
     )
 
 

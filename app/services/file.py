@@ -23,6 +23,7 @@ from app.models import EventKind, FileKind, Project, ProjectFile
 from app.models.base import utcnow
 from app.services.common import load_project, record_event
 from app.services.notification import notify
+from app.services.preview import PreviewAsset, open_asset, preview_of_file, queue_previews
 from app.uow import blob_added, blob_removed, transaction
 
 MAX_NAME_LENGTH = 255
@@ -86,6 +87,7 @@ def store_uploads(
         session.add(stored)
         files.append(stored)
     session.flush()
+    queue_previews(session, files)
     for stored in files:
         record_event(
             session,
@@ -135,7 +137,15 @@ def open_file(viewer: Viewer, project_id: int, file_id: int) -> tuple[ProjectFil
 
     :raise NotFound: if the file does not exist or the viewer may not read it.
     """
-    session = db.session
+    stored = readable_file(db.session, viewer, project_id, file_id)
+    return stored, current_app.extensions["storage"].open(stored.storage_key)
+
+
+def readable_file(session: Session, viewer: Viewer, project_id: int, file_id: int) -> ProjectFile:
+    """Return a file of the project that the viewer may read.
+
+    :raise NotFound: if the file does not exist or the viewer may not read it.
+    """
     project = load_project(session, viewer, project_id)
     stored = _file_of(session, project, file_id)
     if stored.kind == FileKind.DELIVERABLE.value:
@@ -146,7 +156,7 @@ def open_file(viewer: Viewer, project_id: int, file_id: int) -> tuple[ProjectFil
         readable = policy.can_read_project_files(viewer, project.organisation_id)
     if not readable:
         raise NotFound(N_("File not found."))
-    return stored, current_app.extensions["storage"].open(stored.storage_key)
+    return stored
 
 
 @dataclass(frozen=True)
@@ -277,3 +287,12 @@ def _refusal(kind: FileKind, status: ProjectStatus) -> str:
     if kind is FileKind.DELIVERABLE:
         return N_("Only the team can add or remove deliverables.")
     return N_("You cannot change the files of this project.")
+
+
+def open_file_preview(viewer: Viewer, project_id: int, file_id: int, asset: str) -> PreviewAsset:
+    """Open one of a file's preview files, with the access check of the file itself.
+
+    :raise NotFound: if the viewer may not read the file, or its preview has no such file.
+    """
+    stored = readable_file(db.session, viewer, project_id, file_id)
+    return open_asset(preview_of_file(db.session, stored), asset)

@@ -42,6 +42,7 @@ from app.models.base import utcnow
 from app.services.common import SYSTEM_NAME, load_project, record_event
 from app.services.file import FilesArchive, archive_of, list_files
 from app.services.notification import notify
+from app.services.preview import PreviewAsset, open_asset, preview_of_file
 from app.services.settings import get_settings
 from app.uow import queue_job, transaction
 
@@ -367,6 +368,34 @@ def open_client_download(
         stream = current_app.extensions["storage"].open(stored.storage_key)
         _record_download(session, opened, stored, remote_addr, user_agent)
     return stored, stream
+
+
+def open_client_preview(token: str, file_id: int, asset: str) -> PreviewAsset:
+    """Open a deliverable's preview for the client holding the link.
+
+    Before payment only the small marked picture ("watermark") is served: never the file, its
+    picture in full or the viewer's data. Once paid, every preview file is.
+
+    :raise NotFound: for a token that opens no page, a file that is not one of the project's
+        deliverables, or a preview file the client may not have yet.
+    """
+    session = db.session
+    opened = open_client_link(token, session)
+    if opened is None or not policy.client_can_list_deliverables(opened.project.status_enum):
+        raise NotFound(LINK_NOT_VALID)
+    stored = session.scalars(
+        select(ProjectFile).where(
+            ProjectFile.id == file_id,
+            ProjectFile.project_id == opened.project.id,
+            ProjectFile.kind == FileKind.DELIVERABLE.value,
+        )
+    ).first()
+    paid = opened.state is LinkState.DOWNLOADS and policy.client_can_download_deliverables(
+        opened.project.status_enum
+    )
+    if stored is None or (asset != "watermark" and not paid):
+        raise NotFound(N_("No preview for this file."))
+    return open_asset(preview_of_file(session, stored), asset)
 
 
 def open_client_archive(

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from app.domain.file_kinds import served_type
 from app.models import FileKind, ProjectFile
 from app.services.file import FilesArchive
+from app.services.preview import PreviewAsset
 
 
 def attachment(stored: ProjectFile, stream: BinaryIO) -> Response:
@@ -26,6 +27,19 @@ def attachment(stored: ProjectFile, stream: BinaryIO) -> Response:
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def preview_file(asset: PreviewAsset) -> Response:
+    """Send a preview's picture or viewer data for the page to show, kept private.
+
+    The bytes are ours (drawn by a reader), never the uploaded file's; still, the browser is
+    told not to guess another type from them.
+    """
+    response = send_file(asset.stream, mimetype=asset.content_type, conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # A regeneration replaces the bytes behind the same address: a short private cache.
+    response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
 

@@ -19,6 +19,7 @@ from app.domain.payment import PaymentMethod
 from app.domain.workflow import Priority, ProjectStatus
 from app.mail.attachments import attachment_name
 from app.models import EventKind
+from app.views.preview_formatting import register_preview_formatting
 
 EMPTY = "—"
 
@@ -241,3 +242,4 @@ def register_formatting(app: Flask) -> None:
     }
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals["interface_language"] = language
+    register_preview_formatting(app)

@@ -167,6 +167,7 @@ def _plant(app: Flask) -> World:
         "filename": "matrix.csv",
         "version": "v1",
         "locale": "fr",
+        "asset": "thumbnail",
         "group_by": "0",
         "user_action": "resetpasswords",
         "role_action": "copyrole",

@@ -66,6 +66,7 @@ ARGUMENTS = {
     "token": "invitation",  # an invitation token nobody was sent
     "version": "version",  # the OpenAPI version: v1
     "locale": "locale",  # fr
+    "asset": "asset",  # a preview's thumbnail (the planted file has no preview)
     "group_by": "group_by",  # FAB's user chart: the first grouping
 }
 
@@ -170,7 +171,9 @@ MATRIX: list[Entry] = [
     row(r"UtilView\.back", "GET", PUBLIC),
     row(r"health\.health", "GET", PUBLIC),
     # The client's payment link: a token nobody was sent opens nothing, for anyone.
-    row(r"pay\.(page|download|archive|invoice|invoice_pdf)", "GET", (MISSING,) * 6),
+    row(
+        r"pay\.(page|download|archive|invoice|invoice_pdf|file_page|preview)", "GET", (MISSING,) * 6
+    ),
     row(r"pay\.credit_note", "GET", (MISSING,) * 6, arguments={"credit_note_id": "file"}),
     row(r"pay\.checkout", "POST", (MISSING,) * 6, data={"lang": "fr"}),
     # Stripe's events: this app has no webhook secret, so no signature can be valid.
@@ -282,7 +285,13 @@ MATRIX: list[Entry] = [
         STAFF,
         data={"start": "2026-01-01", "end": "2026-12-31"},
     ),
-    row(r"ProjectActionsAdminView\.(download|archive|confirm_delete)", "GET", STAFF),
+    row(r"ProjectActionsAdminView\.(download|archive|confirm_delete|file_page)", "GET", STAFF),
+    # The planted file has no preview: for the team too, there is no picture to send.
+    row(
+        r"ProjectActionsAdminView\.preview",
+        "GET",
+        (LOGIN, DENIED, DENIED, DENIED, MISSING, MISSING),
+    ),
     row(r"ProjectActionsAdminView\.move", "POST", STAFF, data={"target": "IN_REVIEW", "note": "x"}),
     row(r"ProjectActionsAdminView\.priority", "POST", STAFF, data={"priority": "HIGH"}),
     row(r"ProjectActionsAdminView\.prices", "POST", STAFF, data={"estimated_price": "120"}),
@@ -330,7 +339,9 @@ MATRIX: list[Entry] = [
     row(r"ProjectPortalView\.(show|edit|delete)", "GET", PORTAL_ON_A),
     row(r"ProjectPortalView\.edit", "POST", PORTAL_WRITE_ON_A, data=PROJECT_FORM),
     row(r"ProjectPortalView\.delete", "POST", PORTAL_WRITE_ON_A, data={"confirm": "yes"}),
-    row(r"ProjectFilePortalView\.download", "GET", PORTAL_ON_A),
+    row(r"ProjectFilePortalView\.(download|file_page)", "GET", PORTAL_ON_A),
+    # The planted file has no preview; the team is sent to the back office, as on every portal page.
+    row(r"ProjectFilePortalView\.preview", "GET", (LOGIN, MISSING, MISSING, MISSING, OK, OK)),
     # A's project is PENDING: its deliverables are not the organisation's to take yet.
     row(r"ProjectFilePortalView\.archive", "GET", (LOGIN, MISSING, MISSING, MISSING, OK, OK)),
     # A's project is not paid: no invoice, no credit note, for its own organisation either.

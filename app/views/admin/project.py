@@ -185,6 +185,7 @@ class ProjectAdminView(BaseView):
             today=business_today().isoformat(),
             project_files=files.project_files,
             deliverables=files.deliverables,
+            file_previews=files.previews,
             comments=comments,
             history=history_of(project.id),
             payment_info=payment_overview(project),

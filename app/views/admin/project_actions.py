@@ -28,11 +28,19 @@ from app.domain.money import parse_amount
 from app.domain.policy import Viewer
 from app.models import FileKind, Invoice
 from app.queries.client_page import staff_invoice
+from app.queries.previews import file_page
 from app.queries.project_page import project_for
 from app.security import current_viewer
 from app.services.checkout import resolve_refused_payment
 from app.services.comment import add_comment
-from app.services.file import Upload, add_files, files_archive, open_file, remove_file
+from app.services.file import (
+    Upload,
+    add_files,
+    files_archive,
+    open_file,
+    open_file_preview,
+    remove_file,
+)
 from app.services.payment import record_manual_payment
 from app.services.payment_link import regenerate_payment_link, remind_client
 from app.services.project import (
@@ -43,7 +51,13 @@ from app.services.project import (
     set_priority,
 )
 from app.services.workflow import change_status
-from app.views.downloads import attachment, file_kind_asked, section_of, zip_attachment
+from app.views.downloads import (
+    attachment,
+    file_kind_asked,
+    preview_file,
+    section_of,
+    zip_attachment,
+)
 from app.views.errors import flash_error, message_of
 from app.views.formatting import language as interface_language
 
@@ -126,6 +140,8 @@ class ProjectActionsAdminView(BaseView):
         "delete": "delete",
         "download": "download",
         "archive": "download",
+        "file_page": "download",
+        "preview": "download",
     }
 
     @expose("/<int:pk>/status", methods=["POST"])
@@ -218,6 +234,25 @@ class ProjectActionsAdminView(BaseView):
         except NotFound:
             abort(404)
         return attachment(stored, stream)
+
+    @expose("/<int:pk>/files/<int:file_id>/view")
+    @has_access
+    def file_page(self, pk: int, file_id: int) -> str:
+        """Show a file's technical sheet and its viewer."""
+        try:
+            found = file_page(_viewer(), pk, file_id)
+        except NotFound:
+            abort(404)
+        return self.render_template("admin/file_show.html", page=found)
+
+    @expose("/<int:pk>/files/<int:file_id>/preview/<asset>")
+    @has_access
+    def preview(self, pk: int, file_id: int, asset: str) -> Response:
+        """Send a file's preview picture or viewer data."""
+        try:
+            return preview_file(open_file_preview(_viewer(), pk, file_id, asset))
+        except NotFound:
+            abort(404)
 
     @expose("/<int:pk>/files/archive")
     @has_access

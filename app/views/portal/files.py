@@ -8,9 +8,22 @@ from flask_babel import gettext, ngettext
 
 from app.domain.errors import DomainError, NotFound
 from app.models import FileKind
+from app.queries.previews import file_page
 from app.services.comment import add_comment
-from app.services.file import add_files, files_archive, open_file, remove_file
-from app.views.downloads import attachment, file_kind_asked, section_of, zip_attachment
+from app.services.file import (
+    add_files,
+    files_archive,
+    open_file,
+    open_file_preview,
+    remove_file,
+)
+from app.views.downloads import (
+    attachment,
+    file_kind_asked,
+    preview_file,
+    section_of,
+    zip_attachment,
+)
 from app.views.errors import flash_error, message_of
 from app.views.portal.common import portal_viewer, uploads_of
 
@@ -25,6 +38,8 @@ class ProjectFilePortalView(BaseView):
         "remove": "remove",
         "download": "download",
         "archive": "download",
+        "file_page": "download",
+        "preview": "download",
     }
 
     @expose("/<int:pk>/files", methods=["POST"])
@@ -67,6 +82,25 @@ class ProjectFilePortalView(BaseView):
         except NotFound:
             abort(404)
         return attachment(stored, stream)
+
+    @expose("/<int:pk>/files/<int:file_id>/view")
+    @has_access
+    def file_page(self, pk: int, file_id: int) -> Any:
+        """Show a file's technical sheet and its viewer."""
+        try:
+            found = file_page(portal_viewer(), pk, file_id)
+        except NotFound:
+            abort(404)
+        return self.render_template("portal/file_show.html", page=found)
+
+    @expose("/<int:pk>/files/<int:file_id>/preview/<asset>")
+    @has_access
+    def preview(self, pk: int, file_id: int, asset: str) -> Any:
+        """Send a file's preview picture or viewer data."""
+        try:
+            return preview_file(open_file_preview(portal_viewer(), pk, file_id, asset))
+        except NotFound:
+            abort(404)
 
     @expose("/<int:pk>/files/archive")
     @has_access

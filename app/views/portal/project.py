@@ -61,6 +61,7 @@ class ProjectPortalView(BaseView):
             project=project,
             project_files=files.project_files,
             deliverables=files.deliverables,
+            file_previews=files.previews,
             deliverables_visible=deliverables_visible,
             comments=comments,
             history=history_of(pk, deliverables=deliverables_visible),

@@ -14,14 +14,20 @@ from app.documents.invoice import invoice_file_name, pdf_response
 from app.documents.invoice import invoice_pdf as render_invoice_pdf
 from app.domain.errors import DomainError, NotFound
 from app.extensions import limiter
-from app.queries.client_page import client_credit_note, client_invoice, client_page
+from app.queries.client_page import (
+    client_credit_note,
+    client_file_page,
+    client_invoice,
+    client_page,
+)
 from app.services.checkout import start_checkout
 from app.services.payment_link import (
     open_client_archive,
     open_client_download,
+    open_client_preview,
     present_client_link,
 )
-from app.views.downloads import attachment, zip_attachment
+from app.views.downloads import attachment, preview_file, zip_attachment
 from app.views.errors import message_of
 
 pay_bp = Blueprint("pay", __name__, url_prefix="/pay")
@@ -119,6 +125,32 @@ def download(token: str, file_id: int) -> Response | tuple[str, int]:
     except NotFound:
         return _not_valid(reader_language())
     return attachment(stored, stream)
+
+
+@pay_bp.get("/<token>/files/<int:file_id>/preview/<asset>")
+@limiter.limit(PAGE_LIMIT)
+def preview(token: str, file_id: int, asset: str) -> Response | tuple[str, int]:
+    """Send a deliverable's preview: before payment, only its small marked picture."""
+    try:
+        return preview_file(open_client_preview(token, file_id, asset))
+    except NotFound:
+        return _not_valid(reader_language())
+
+
+@pay_bp.get("/<token>/files/<int:file_id>/view")
+@limiter.limit(PAGE_LIMIT)
+def file_page(token: str, file_id: int) -> tuple[str, int]:
+    """Show a paid deliverable's technical sheet and its viewer."""
+    try:
+        found = client_file_page(token, file_id)
+    except NotFound:
+        return _not_valid(reader_language())
+    language = chosen_language() or found.language
+    with force_locale(language):
+        return (
+            render_template("public/pay_file.html", page=found, token=token, lang=language),
+            200,
+        )
 
 
 @pay_bp.get("/<token>/files.zip")

@@ -1,0 +1,41 @@
+"""Which reader reads which kind of file, its version, and what one reading may use.
+
+A reader's version goes up whenever what it finds or draws changes; ``flask cnc previews
+regenerate`` then reads again every file whose preview an older version made.
+"""
+
+from dataclasses import dataclass, field
+
+from app.domain.file_kinds import FileFormat, format_of
+from app.previews.sandbox import Limits
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A reader of one kind of file: the function the sandbox calls, and its version."""
+
+    name: str
+    function: str  # "module:function", imported by the child process only
+    version: int
+    limits: Limits = field(default_factory=Limits)
+
+
+READERS: dict[FileFormat, Reader] = {
+    FileFormat.GCODE: Reader("gcode", "app.previews.readers:read_gcode_file", 1),
+}
+
+# Pictures Pillow reads; a vector image (SVG) is a document a browser could run, not read here.
+_RASTER_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"))
+
+
+def reader_for(file_name: str) -> Reader | None:
+    """Return the reader of a file, from its name; None when no reader knows its kind."""
+    kind = format_of(file_name)
+    if kind is FileFormat.IMAGE and not file_name.lower().endswith(tuple(_RASTER_EXTENSIONS)):
+        return None
+    return READERS.get(kind)
+
+
+def reader_named(name: str) -> Reader | None:
+    """Return the reader called ``name``, if there is one."""
+    return next((reader for reader in READERS.values() if reader.name == name), None)
