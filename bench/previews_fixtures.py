@@ -50,3 +50,52 @@ def write_binary_stl(path: Path, corners: np.ndarray) -> None:
         out.write(b"binary STL".ljust(80, b" "))
         out.write(np.uint32(len(corners)).tobytes())
         out.write(data.tobytes())
+
+
+def measure(reader: str, source: Path, folder: Path) -> dict:
+    """Read ``source`` through the sandbox; return its outcome, wall and processor time, peak."""
+    import resource
+
+    from app.previews.sandbox import run_limited
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    reading = run_limited(reader, source, folder)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "outcome": reading.outcome.value,
+        "seconds": round(reading.seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_mib": round((reading.peak_memory_bytes or 0) / 1024**2),
+    }
+
+
+def main() -> None:
+    """Measure a 500,000-triangle STL and a STEP part, each in a fresh sandboxed process."""
+    import tempfile
+
+    from tests.previews.model_files import step_boxes, step_sphere
+
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        stl = work / "torus.stl"
+        big_stl(stl, 500_000)
+        step = work / "part.step"
+        boxes = [
+            ((x * 30.0, y * 30.0, 0.0), (20.0, 20.0, 5.0 + x + y))
+            for x in range(6)
+            for y in range(6)
+        ]
+        step.write_text(step_boxes(boxes))
+        sphere = work / "sphere-100m.step"
+        sphere.write_text(step_sphere(100_000))
+        for reader, source in (
+            ("app.previews.mesh:read_stl_file", stl),
+            ("app.previews.cad:read_step_file", step),
+            ("app.previews.cad:read_step_file", sphere),
+        ):
+            print(source.name, measure(reader, source, work / source.stem))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -62,7 +62,5 @@ def _read_cad(source: Path, folder: Path, kind: str) -> dict[str, Any]:
         raise Refused(N_("This file holds no surfaces or solids to draw."))
     mesh = scene.to_geometry()
     # float32 from the glTF: round away its noise at a tenth of a micrometre.
-    mesh.vertices = np.round(
-        np.asarray(mesh.vertices, dtype=np.float64) * MM_PER_GLTF_UNIT[kind], 4
-    )
-    return describe(mesh, kind, folder, units_assumed=False)
+    vertices = np.round(np.asarray(mesh.vertices, dtype=np.float64) * MM_PER_GLTF_UNIT[kind], 4)
+    return describe(vertices, mesh.faces, kind, folder, units_assumed=False)

@@ -79,25 +79,23 @@ def read_stl_file(source: Path, folder: Path) -> dict[str, Any]:
             )
         _check_triangles(declared)
     if _looks_ascii(start):
+        import trimesh
+
         mesh = trimesh.load_mesh(source, file_type="stl", process=False)
+        vertices, faces = mesh.vertices, mesh.faces
     else:
-        mesh = _read_binary_stl(source, declared)
-    return describe(mesh, "stl", folder, units_assumed=True)
+        vertices, faces = _read_binary_stl(source, declared)
+    return describe(vertices, faces, "stl", folder, units_assumed=True)
 
 
-def _read_binary_stl(source: Path, count: int) -> "trimesh.Trimesh":
+def _read_binary_stl(source: Path, count: int) -> "tuple[np.ndarray, np.ndarray]":
     import numpy as np
-    import trimesh
 
     record = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])
     data = np.fromfile(source, dtype=record, count=count, offset=_STL_HEADER)
     corners = data["corners"].reshape(-1, 3)
     del data
-    return trimesh.Trimesh(
-        vertices=corners.astype(np.float64),
-        faces=np.arange(len(corners)).reshape(-1, 3),
-        process=False,
-    )
+    return corners.astype(np.float64), np.arange(len(corners)).reshape(-1, 3)
 
 
 def read_3mf_file(source: Path, folder: Path) -> dict[str, Any]:
@@ -111,10 +109,7 @@ def read_3mf_file(source: Path, folder: Path) -> dict[str, Any]:
     vertices, faces, unit = parse_3mf_model(members[model_name])
     if unit not in MM_PER_3MF_UNIT:
         raise Refused(N_("This 3MF file uses an unknown unit: %(unit)s."), unit=unit[:40])
-    import trimesh
-
-    mesh = trimesh.Trimesh(vertices=vertices * MM_PER_3MF_UNIT[unit], faces=faces, process=False)
-    return describe(mesh, "3mf", folder, units_assumed=False)
+    return describe(vertices * MM_PER_3MF_UNIT[unit], faces, "3mf", folder, units_assumed=False)
 
 
 def read_zip_members(
@@ -296,24 +291,36 @@ def _check_triangles(count: int) -> None:
 
 
 def describe(
-    mesh: "trimesh.Trimesh", kind: str, folder: Path, units_assumed: bool
+    vertices: "np.ndarray", faces: "np.ndarray", kind: str, folder: Path, units_assumed: bool
 ) -> dict[str, Any]:
     """Measure a mesh in millimetres, draw it and write its viewer model; return the result."""
     import numpy as np
 
     from app.previews.mesh_image import draw_mesh
 
-    triangles = len(mesh.faces)
+    # Plain arrays: trimesh's tracked ones rehash themselves on every change.
+    vertices = np.array(vertices, dtype=np.float64)
+    faces = np.array(faces, dtype=np.int64).reshape(-1, 3)
+    triangles = len(faces)
     _check_triangles(triangles)
     if triangles == 0:
         raise Refused(N_("The model holds no triangles."))
-    if not np.isfinite(mesh.vertices).all():
+    if not np.isfinite(vertices).all():
         raise Refused(N_("The model has points at an infinite or undefined place."))
-    _merge_equal_vertices(mesh)
-    mesh.update_faces(mesh.nondegenerate_faces())
-    mesh.remove_unreferenced_vertices()
-    closed = bool(len(mesh.faces)) and bool(mesh.is_watertight and mesh.is_winding_consistent)
-    low, high = mesh.bounds
+    vertices, faces = merge_equal_vertices(vertices, faces)
+    # A triangle with a corner twice has no area and would count its edge twice.
+    faces = faces[
+        (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 2] != faces[:, 0])
+    ]
+    if len(faces) == 0:
+        raise Refused(N_("The model holds no triangles."))
+    closed = is_closed(faces)
+    volume, area = volume_and_area(vertices, faces)
+    if closed and volume < 0:
+        # Wound inside out: turn it, so its outside faces the viewer.
+        faces = faces[:, ::-1]
+        volume = -volume
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
     sheet = {
         "format": kind,
         "units": "mm",
@@ -321,13 +328,15 @@ def describe(
         "triangles": triangles,
         "extent_mm": {axis: [_round(low[i]), _round(high[i])] for i, axis in enumerate("xyz")},
         "size_mm": [_round(high[i] - low[i]) for i in range(3)],
-        "volume_mm3": _round(abs(float(mesh.volume))) if closed else None,
-        "surface_mm2": _round(float(mesh.area)),
+        "volume_mm3": _round(volume) if closed else None,
+        "surface_mm2": _round(area),
         "closed": closed,
-        "bodies": count_bodies(mesh.faces, len(mesh.vertices)),
+        "bodies": count_bodies(faces, len(vertices)),
     }
-    images = save_pictures(draw_mesh(mesh.vertices, mesh.faces, *PICTURE_SIZE), folder)
-    viewer_triangles = write_viewer(mesh.vertices, mesh.faces, folder / VIEWER)
+    # A closed part shows only its outside: the faces turned away need not be drawn.
+    picture = draw_mesh(vertices, faces, *PICTURE_SIZE, two_sided=not closed)
+    images = save_pictures(picture, folder)
+    viewer_triangles = write_viewer(vertices, faces, folder / VIEWER)
     sheet["viewer_triangles"] = viewer_triangles
     return {
         "kind": kind,
@@ -337,19 +346,58 @@ def describe(
     }
 
 
-def _merge_equal_vertices(mesh: "trimesh.Trimesh") -> None:
-    """Make corners at exactly the same place one vertex (STL repeats them for each triangle)."""
+def is_closed(faces: "np.ndarray") -> bool:
+    """Return whether the surface is closed and consistently wound.
+
+    Then every edge is walked once each way, by the two triangles it joins.
+    """
     import numpy as np
 
-    vertices = np.ascontiguousarray(mesh.vertices)
+    if len(faces) == 0:
+        return False
+    count = int(faces.max()) + 1
+    starts = faces.reshape(-1)
+    ends = np.roll(faces, -1, axis=1).reshape(-1)
+    forward = np.sort(starts * count + ends)
+    if (forward[1:] == forward[:-1]).any():
+        return False
+    return bool(np.array_equal(forward, np.sort(ends * count + starts)))
+
+
+def volume_and_area(vertices: "np.ndarray", faces: "np.ndarray") -> tuple[float, float]:
+    """Return the volume a closed surface holds (negative if wound inside out) and its area."""
+    import numpy as np
+
+    # Relative to one corner: coordinates far from the origin lose no precision.
+    origin = vertices[faces[0, 0]]
+    a = vertices[faces[:, 0]] - origin
+    normals = np.cross(vertices[faces[:, 1]] - origin - a, vertices[faces[:, 2]] - origin - a)
+    volume = float(np.einsum("ij,ij->", a, normals) / 6)
+    area = float(np.sqrt(np.einsum("ij,ij->i", normals, normals)).sum() / 2)
+    return volume, area
+
+
+def merge_equal_vertices(
+    vertices: "np.ndarray", faces: "np.ndarray"
+) -> "tuple[np.ndarray, np.ndarray]":
+    """Make corners at exactly the same place one vertex (STL repeats them for each triangle).
+
+    Vertices no triangle uses are dropped.
+    """
+    import numpy as np
+
+    used = np.zeros(len(vertices), dtype=bool)
+    used[faces.reshape(-1)] = True
+    if not used.all():
+        renumber = np.cumsum(used) - 1
+        vertices, faces = vertices[used], renumber[faces]
     order = np.lexsort(vertices.T[::-1])
     ordered = vertices[order]
     new = np.ones(len(ordered), dtype=bool)
     new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
     index = np.empty(len(vertices), dtype=np.int64)
     index[order] = np.cumsum(new) - 1
-    faces = index[mesh.faces]
-    mesh.vertices, mesh.faces = ordered[new], faces
+    return ordered[new], index[faces]
 
 
 def write_viewer(vertices: "np.ndarray", faces: "np.ndarray", path: Path) -> int:

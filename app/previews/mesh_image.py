@@ -22,18 +22,26 @@ _LIGHT /= np.linalg.norm(_LIGHT)
 _BATCH_PIXELS = 2_000_000
 
 
-def draw_mesh(vertices: np.ndarray, faces: np.ndarray, width: int, height: int) -> Image.Image:
-    """Return the mesh drawn to fit ``width`` × ``height`` pixels, with a margin, on white."""
+def draw_mesh(
+    vertices: np.ndarray, faces: np.ndarray, width: int, height: int, two_sided: bool = True
+) -> Image.Image:
+    """Return the mesh drawn to fit ``width`` × ``height`` pixels, with a margin, on white.
+
+    ``two_sided=False`` skips the triangles turned away from the viewer: for a closed surface
+    wound outwards, about half of them, hidden anyway.
+    """
     ground = np.empty((height, width, 3), dtype=np.uint8)
     ground[:] = BACKGROUND
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces, dtype=np.int64)
     if len(faces) == 0 or len(vertices) == 0:
         return Image.fromarray(ground)
-    used = vertices[np.unique(faces)]
     screen = np.column_stack((vertices @ _RIGHT, -(vertices @ _UP), vertices @ _TOWARDS_VIEWER))
-    low, high = used @ _RIGHT, -(used @ _UP)
-    low_u, high_u, low_v, high_v = low.min(), low.max(), high.min(), high.max()
+    # Framed on the corners the triangles use.
+    used = np.zeros(len(vertices), dtype=bool)
+    used[faces.reshape(-1)] = True
+    us, vs = screen[used, 0], screen[used, 1]
+    low_u, high_u, low_v, high_v = us.min(), us.max(), vs.min(), vs.max()
     margin = max(4, min(width, height) // 20)
     scale = min(
         (width - 2 * margin) / max(high_u - low_u, 1e-9),
@@ -47,6 +55,8 @@ def draw_mesh(vertices: np.ndarray, faces: np.ndarray, width: int, height: int) 
     )
     lengths = np.linalg.norm(normals, axis=1)
     keep = lengths > 0
+    if not two_sided:
+        keep &= normals @ _TOWARDS_VIEWER > 0
     corners, normals, lengths = corners[keep], normals[keep], lengths[keep]
     light = np.abs(normals @ _LIGHT) / lengths
     shades = 0.35 + 0.65 * light
