@@ -56,7 +56,7 @@ def _read_cad(source: Path, folder: Path, kind: str) -> dict[str, Any]:
         use_parallel=False,
     )
     if not glb:
-        raise Refused(N_("OpenCASCADE could not read this file as %(kind)s."), kind=kind.upper())
+        raise Refused(N_("This file could not be read as a %(kind)s part."), kind=kind.upper())
     scene = glb_bytes(glb)
     if not scene.geometry:
         raise Refused(N_("This file holds no surfaces or solids to draw."))

@@ -89,4 +89,4 @@ def test_a_file_that_is_not_step_is_refused_with_a_reason(tmp_path):
     reading = run_limited(STEP_READER, source, tmp_path / "preview")
 
     assert reading.outcome is Outcome.REFUSED
-    assert reading.reason_text == "OpenCASCADE could not read this file as STEP."
+    assert reading.reason_text == "This file could not be read as a STEP part."
