@@ -50,8 +50,6 @@ _CHUNK = 1024 * 1024
 
 def read_stl_file(source: Path, folder: Path) -> dict[str, Any]:
     """Read an STL file, binary or ASCII, as millimetres: its sheet, pictures and viewer model."""
-    import trimesh
-
     size = source.stat().st_size
     with source.open("rb") as stream:
         head = stream.read(_STL_HEADER)
