@@ -22,6 +22,10 @@ class Reader:
 
 READERS: dict[FileFormat, Reader] = {
     FileFormat.GCODE: Reader("gcode", "app.previews.readers:read_gcode_file", 1),
+    FileFormat.STL: Reader("stl", "app.previews.mesh:read_stl_file", 1),
+    FileFormat.THREE_MF: Reader("3mf", "app.previews.mesh:read_3mf_file", 1),
+    FileFormat.STEP: Reader("step", "app.previews.cad:read_step_file", 1),
+    FileFormat.IGES: Reader("iges", "app.previews.cad:read_iges_file", 1),
 }
 
 # Pictures Pillow reads; a vector image (SVG) is a document a browser could run, not read here.

@@ -7,6 +7,7 @@ from flask import Flask
 from flask_babel import format_decimal, gettext
 
 from app.domain.errors import N_
+from app.previews.toolpath_image import TOOL_COLOURS
 
 EMPTY = "—"
 
@@ -95,7 +96,13 @@ def gcode_warning(code: str) -> str:
 
 
 def register_preview_formatting(app: Flask) -> None:
-    """Make the preview filters available to every template."""
+    """Make the preview filters available to every template, and the tools' colours.
+
+    The viewer draws each tool in the colour the pictures and the sheet give it.
+    """
+    app.jinja_env.globals["tool_colours"] = [
+        "#{:02x}{:02x}{:02x}".format(*colour) for colour in TOOL_COLOURS
+    ]
     app.jinja_env.filters.update(
         {
             "measure": measure,
