@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import AppUser, FileKind, Organisation, Project, RequestedService
 from app.services.account import create_organisation, create_user
 from app.services.comment import add_comment
+from app.services.demo_files import flange_drawing, flange_model, flange_program, specification
 from app.services.file import Upload, add_files
 from app.services.payment import record_manual_payment
 from app.services.project import ProjectInput, create_project, set_prices, set_priority
@@ -237,8 +238,8 @@ def seed_demo() -> bool:
                 service_ids=[services[i].id for i in spec.services],
             ),
             [
-                _file(f"{_slug(spec.title)}.step", b"ISO-10303-21;\nHEADER;\nENDSEC;\n"),
-                _file("cahier-des-charges.pdf", b"%PDF-1.4\n% demo\n"),
+                _file(f"{_slug(spec.title)}.stl", flange_model()),
+                _file("cahier-des-charges.pdf", specification()),
             ],
         )
         _walk(team, viewer, project.id, spec)
@@ -282,8 +283,8 @@ def _walk(team: Viewer, author: Viewer, project_id: int, spec: DemoProject) -> N
         project_id,
         FileKind.DELIVERABLE,
         [
-            _file(f"{_slug(spec.title)}-op10.nc", b"%\nO1001\nG21 G90 G17\nG0 X0 Y0\nM30\n%\n"),
-            _file(f"{_slug(spec.title)}-plan.pdf", b"%PDF-1.4\n% plan\n"),
+            _file(f"{_slug(spec.title)}-op10.nc", flange_program()),
+            _file(f"{_slug(spec.title)}-plan.pdf", flange_drawing()),
         ],
     )
     set_prices(team, project_id, final_price_cents=spec.final)
