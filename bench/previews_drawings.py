@@ -300,7 +300,8 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=90_000)
     parser.add_argument("--pages", type=int, default=6)
     arguments = parser.parse_args()
-    print(json.dumps(measure(arguments.entities, arguments.pages), indent=2))  # noqa: T201
+    results = measure(arguments.entities, arguments.pages)
+    print(json.dumps(results, indent=2, ensure_ascii=False))  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -126,7 +126,12 @@ def read_image_file(source: Path, folder: Path) -> dict[str, Any]:
                 }
                 # A JPEG decodes at 1/2, 1/4 or 1/8 of its size when that still fills the picture.
                 image.draft("RGB", PICTURE_SIZE)
-                picture = fit(_viewable(ImageOps.exif_transpose(image)))
+                viewable = _viewable(image)
+                # Shrunk before anything else is done to it: a large image is copied once only.
+                # The box is square, as a turn by the camera's orientation may follow.
+                side = max(PICTURE_SIZE)
+                viewable.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+                picture = fit(ImageOps.exif_transpose(viewable))
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise Refused(
             N_("The image holds %(pixels)s pixels; previews stop at %(limit)s."),
@@ -171,7 +176,7 @@ def _viewable(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         ground = Image.new("RGBA", rgba.size, BACKGROUND + (255,))
         return Image.alpha_composite(ground, rgba).convert("RGB")
-    return image.convert("RGB")
+    return image if image.mode in ("RGB", "L") else image.convert("RGB")
 
 
 def fit(image: Image.Image, size: tuple[int, int] = PICTURE_SIZE) -> Image.Image:

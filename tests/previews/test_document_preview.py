@@ -145,6 +145,21 @@ def test_a_png_and_a_jpeg_give_their_pixels_format_mode_and_resolution(tmp_path)
         assert small.getpixel((5, 5)) != (255, 255, 255)
 
 
+def test_a_photo_taken_turned_is_shown_upright(tmp_path):
+    source = tmp_path / "debout.jpg"
+    photo = Image.new("RGB", (400, 200), (255, 255, 255))
+    photo.paste((0, 0, 0), (0, 0, 100, 200))  # the left quarter dark, as stored
+    orientation = Image.Exif()
+    orientation[0x0112] = 6  # to be turned a quarter clockwise to be seen
+    photo.save(source, exif=orientation)
+
+    sheet = read_image_file(source, tmp_path)["sheet"]
+
+    assert (sheet["width_px"], sheet["height_px"]) == (400, 200)
+    # Upright, 200 × 400 shown 300 × 600: the dark quarter is now the top one.
+    assert ink_box(tmp_path / PICTURE) == (250, 0, 550, 150)
+
+
 def test_a_png_declaring_60000_pixels_square_is_refused_before_decoding(tmp_path):
     source = tmp_path / "bombe.png"
     huge_png(source, side=60_000)
