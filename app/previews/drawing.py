@@ -104,12 +104,12 @@ def read_dxf_file(source: Path, folder: Path) -> dict[str, Any]:
     if not box.empty:
         factor = unit[1] if unit else 1.0
         low, high = (box.low_x, box.low_y), (box.high_x, box.high_y)
-        numbers = [value * factor for value in (*low, *high)]
-        if not all(math.isfinite(value) for value in numbers):
+        x_low, y_low, x_high, y_high = (round(value * factor, 4) for value in (*low, *high))
+        size = [round(x_high - x_low, 4), round(y_high - y_low, 4)]
+        if not all(math.isfinite(value) for value in (x_low, y_low, *size)):
             raise Refused(N_("The drawing's coordinates are too large to measure."))
-        x_low, y_low, x_high, y_high = (round(value, 4) for value in numbers)
         sheet["extent_mm"] = {"x": [x_low, x_high], "y": [y_low, y_high]}
-        sheet["size_mm"] = [round(x_high - x_low, 4), round(y_high - y_low, 4)]
+        sheet["size_mm"] = size
         picture = draw_model_space(document, low, high)
     else:
         from PIL import Image

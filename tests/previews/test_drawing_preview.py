@@ -146,3 +146,16 @@ def test_a_file_that_is_no_drawing_is_refused(tmp_path):
 
     assert reading.outcome is Outcome.REFUSED
     assert reading.reason_text == "This file is not a DXF drawing that can be read."
+
+
+def test_coordinates_beyond_what_a_number_holds_in_millimetres_are_refused(tmp_path):
+    document = ezdxf.new("R2018")
+    document.header["$INSUNITS"] = INSUNITS["inch"]
+    document.modelspace().add_line((-1e307, 0), (1e307, 1))
+    source = tmp_path / "loin.dxf"
+    document.saveas(source)
+
+    reading = run_limited(READER, source, tmp_path / "preview")
+
+    assert reading.outcome is Outcome.REFUSED
+    assert reading.reason_text == "The drawing's coordinates are too large to measure."
