@@ -53,6 +53,7 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     _trust_proxies(app)
 
     register_input_guards(app)
+    register_upload_limits(app)
     register_extensions(app)
     register_security(app)
     register_cli(app)
@@ -144,6 +145,13 @@ def register_input_guards(app: Flask) -> None:
     from app.views.input_guards import register_input_guards as register
 
     # First: every route takes the bounded <int:…>, and the check runs before any other hook.
+    register(app)
+
+
+def register_upload_limits(app: Flask) -> None:
+    from app.views.upload_limits import register_upload_limits as register
+
+    # After the input guards: the declared length is checked before them, the body unread.
     register(app)
 
 

@@ -202,6 +202,16 @@ class ProjectThreadSharedApi(ApiMixin, BaseApi):
               $ref: '#/components/responses/403'
             404:
               $ref: '#/components/responses/404'
+            413:
+              description: >-
+                The declared length is over the limit of one upload (its body is not read) or
+                the form has too many parts; nothing is stored
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message: {type: string}
             422:
               $ref: '#/components/responses/422'
         """
