@@ -489,8 +489,13 @@ class GcodeReader:
         rapid: bool,
         length: float | None = None,
         points: list[tuple[float, float, float]] | None = None,
+        by_cycle: bool = False,
     ) -> None:
-        """Account for one move from ``start`` to ``end``; ``length`` for arcs."""
+        """Account for one move from ``start`` to ``end``; ``length`` for arcs.
+
+        :param by_cycle: a rapid a drilling cycle makes on its own inside the hole (back down to
+            the last peck), not one the programmer wrote: it is no cause for a warning.
+        """
         tool = self._current_tool()
         self.moved = True
         # An axis the program never gives (Y on a lathe) does not move; one known at only one end
@@ -514,7 +519,7 @@ class GcodeReader:
             seconds = length / self.rapid_mm_per_minute * 60
             self.rapid_seconds += seconds
             tool.rapid_seconds += seconds
-            if end[2] is not None and end[2] < 0 and end[2] != start[2]:
+            if end[2] is not None and end[2] < 0 and end[2] != start[2] and not by_cycle:
                 self.warn(Warning.RAPID_BELOW_ZERO)
         else:
             self.machined.add(*start)
@@ -680,7 +685,7 @@ class GcodeReader:
             if depth > bottom and self.motion == 83:
                 # Out to the retract plane to clear the chips, and back down.
                 self._move((x, y, depth), (x, y, r_level), rapid=True)
-                self._move((x, y, r_level), (x, y, depth), rapid=True)
+                self._move((x, y, r_level), (x, y, depth), rapid=True, by_cycle=True)
 
     # -- outcome --------------------------------------------------------------------------------
 

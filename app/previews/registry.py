@@ -21,11 +21,15 @@ class Reader:
 
 
 READERS: dict[FileFormat, Reader] = {
-    FileFormat.GCODE: Reader("gcode", "app.previews.readers:read_gcode_file", 1),
+    # 2: a peck-drilling cycle's own rapids back into the hole are no longer warned about.
+    FileFormat.GCODE: Reader("gcode", "app.previews.readers:read_gcode_file", 2),
     FileFormat.STL: Reader("stl", "app.previews.mesh:read_stl_file", 1),
     FileFormat.THREE_MF: Reader("3mf", "app.previews.mesh:read_3mf_file", 1),
     FileFormat.STEP: Reader("step", "app.previews.cad:read_step_file", 1),
     FileFormat.IGES: Reader("iges", "app.previews.cad:read_iges_file", 1),
+    FileFormat.DXF: Reader("dxf", "app.previews.drawing:read_dxf_file", 1),
+    FileFormat.PDF: Reader("pdf", "app.previews.document:read_pdf_file", 1),
+    FileFormat.IMAGE: Reader("image", "app.previews.document:read_image_file", 1),
 }
 
 # Pictures Pillow reads; a vector image (SVG) is a document a browser could run, not read here.

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.domain.errors import NotFound
 from app.domain.policy import Role
 from app.extensions import db
-from app.models import FileKind, FilePreview, OutboxMessage, ProjectFile
+from app.models import FileKind, FilePreview, OutboxMessage, Project, ProjectFile
 from app.previews import registry
 from app.previews.registry import Reader
 from app.previews.sandbox import Limits
@@ -150,12 +150,13 @@ def test_a_newer_reader_reads_again_on_regeneration_and_replaces_the_pictures(
     old_keys = [old.picture_key, old.thumbnail_key, old.watermark_key, old.viewer_key]
     assert regenerate_previews() == 0  # up to date: nothing to read
 
-    newer = Reader("gcode", "app.previews.readers:read_gcode_file", 2)
+    version = registry.READERS[registry.FileFormat.GCODE].version + 1
+    newer = Reader("gcode", "app.previews.readers:read_gcode_file", version)
     monkeypatch.setitem(registry.READERS, registry.FileFormat.GCODE, newer)
     assert regenerate_previews(stored.project_id) == 1
 
     (row,) = preview_rows()
-    assert row.generator_version == 2 and row.outcome == "ready"
+    assert row.generator_version == version and row.outcome == "ready"
     assert not any(storage.exists(key) for key in old_keys)
     assert storage.exists(row.picture_key)
     assert regenerate_previews(everything=True) == 1
@@ -194,3 +195,21 @@ def test_without_redis_the_development_server_reads_files_after_answering(app, m
 
     assert [row.outcome for row in preview_rows()] == ["ready"]
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
+
+
+def test_the_regeneration_command_reads_a_project_again_and_refuses_an_unknown_one(
+    app, previews_on, member, monkeypatch
+):
+    stored = upload(member, "rectangle.nc", SQUARE)
+    reference = db.session.get(Project, stored.project_id).reference
+    runner = app.test_cli_runner()
+
+    up_to_date = runner.invoke(args=["cnc", "regenerate-previews", "--project", reference])
+    everything = runner.invoke(args=["cnc", "regenerate-previews", "--project", reference, "--all"])
+    unknown = runner.invoke(args=["cnc", "regenerate-previews", "--project", "CNC-1999-00001"])
+
+    assert up_to_date.exit_code == 0 and "0 reading(s) queued" in up_to_date.output
+    assert everything.exit_code == 0 and "1 reading(s) queued" in everything.output
+    assert len(preview_jobs()) == 2 and [row.outcome for row in preview_rows()] == ["ready"]
+    assert unknown.exit_code == 1
+    assert "No project has the reference CNC-1999-00001." in unknown.output

@@ -147,6 +147,15 @@ def test_a_peck_cycle_goes_in_by_pecks_and_clears_the_chips():
     assert sheet.cutting_seconds == pytest.approx(11)
     # Out to R and back after the pecks at -2 and -6: 2 × 4 + 2 × 8; then out from -9 to R.
     assert sheet.rapid_seconds == pytest.approx(8 + 16 + 11)
+    # The cycle's own rapids back into the hole are the control's, not the programmer's.
+    assert Warning.RAPID_BELOW_ZERO not in sheet.warnings
+
+
+def test_a_rapid_the_programmer_writes_below_zero_is_warned_about_even_near_a_cycle():
+    text = "G21 G90 S1 M3\nG0 X0 Y0 Z2\nG99 G83 X0 Y0 Z-9 R2 Q4 F60\nG80\nG0 Z-1\nM30"
+    sheet = read_gcode(program(text))
+
+    assert sheet.warnings[Warning.RAPID_BELOW_ZERO].first_line == 5
 
 
 def test_dwell_counts_milliseconds_written_fanuc_style_and_seconds_with_a_point():
