@@ -79,6 +79,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "PAYMENT_LINK_RESEND_MINUTES": env_int(environ, "PAYMENT_LINK_RESEND_MINUTES"),
         "OUTBOX_RETENTION_DAYS": env_int(environ, "OUTBOX_RETENTION_DAYS"),
         "JOB_RECORD_RETENTION_DAYS": env_int(environ, "JOB_RECORD_RETENTION_DAYS"),
+        "PREVIEWS_ENABLED": env_bool(environ, "PREVIEWS_ENABLED"),
         "SESSION_COOKIE_SECURE": env_bool(environ, "SESSION_COOKIE_SECURE"),
         "SESSION_IDLE_MINUTES": env_int(environ, "SESSION_IDLE_MINUTES"),
         "SESSION_LIFETIME_HOURS": env_int(environ, "SESSION_LIFETIME_HOURS"),

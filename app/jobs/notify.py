@@ -1,6 +1,7 @@
 """Send a notification: find its recipients, log one email each in their language, send them."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -8,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import Session, lazyload
 
 from app.domain.notifications import (
     SCRUBBED_TOKEN,
@@ -39,6 +40,7 @@ from app.models import (
     ProjectFile,
 )
 from app.models.base import utcnow
+from app.queries.previews import preview_cards
 from app.services.email_log import Draft, deliver, log_emails
 from app.services.payment_link import hash_token, settle_token
 from app.services.settings import get_settings
@@ -135,19 +137,20 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
             comment_body=comment.body,
         )
     if event is Event.DELIVERABLES_UPLOADED:
-        names = session.scalars(
-            select(ProjectFile.original_name)
+        files = session.scalars(
+            select(ProjectFile)
             .where(
                 ProjectFile.id.in_(data.get("file_ids") or []),
                 ProjectFile.kind == FileKind.DELIVERABLE.value,
             )
             .order_by(ProjectFile.original_name)
         ).all()
-        if not names:
+        if not files:
             log.info("The deliverables of project %s were removed before the email", project.id)
             return None
         context.update(
-            file_names=names,
+            file_names=[stored.original_name for stored in files],
+            files=_with_figures(session, files),
             deliverables_visible=ProjectStatus(project.status) in DELIVERABLES_VISIBLE_TO_ORG,
         )
     if event is Event.PAYMENT_RECEIVED and data.get("payment_id"):
@@ -288,6 +291,17 @@ def _with_link(
         reissued=len(links) > 1,
         resent=bool(data.get("resent")),
         pay_url=f"{base}/pay/{token}" if token and token != SCRUBBED_TOKEN else None,
+        files=_with_figures(
+            db.session,
+            db.session.scalars(
+                select(ProjectFile)
+                .where(
+                    ProjectFile.project_id == project.id,
+                    ProjectFile.kind == FileKind.DELIVERABLE.value,
+                )
+                .order_by(ProjectFile.original_name, ProjectFile.id)
+            ).all(),
+        ),
     )
     if event is Event.PAYMENT_LINK_ISSUED and project.status == ProjectStatus.PAID.value:
         # A link reissued after payment opens the downloads and the invoice, nothing to pay.
@@ -306,6 +320,15 @@ def _with_link(
             invoice_number=invoice.number if invoice else None,
         )
     return context
+
+
+def _with_figures(session: Session, files: Sequence[ProjectFile]) -> list[dict[str, Any]]:
+    """Return each file's name with its preview, whose figures the email gives when ready.
+
+    A reading still running when the email is written leaves the file's name alone.
+    """
+    cards = preview_cards(session, files)
+    return [{"name": stored.original_name, "card": cards[stored.id]} for stored in files]
 
 
 def _still_due(event: Event, project: Project, link: PaymentLink) -> bool:

@@ -1,5 +1,6 @@
 """Notification emails end to end, in inline mode: recipients, languages, preferences, failures."""
 
+import io
 import json
 import socket
 import time
@@ -16,12 +17,14 @@ from app.jobs.runner import run_outbox_message
 from app.models import (
     EmailMessage,
     EmailStatus,
+    FileKind,
     OutboxMessage,
     OutboxStatus,
     PaymentLink,
     Project,
 )
 from app.services.email_log import NO_MAIL_SERVER
+from app.services.file import Upload, add_files
 from app.services.notification import notify, preferences_for, resend_email, set_preference
 from app.services.payment_link import hash_token
 from app.uow import transaction
@@ -30,6 +33,7 @@ from tests.factories import (
     OrganisationFactory,
     ProjectFactory,
     UserFactory,
+    viewer,
 )
 from tests.jobs.conftest import free_port, inside
 
@@ -327,3 +331,27 @@ def test_a_mail_server_that_never_answers_times_out(make_jobs_app, project):
             [logged] = log_for("jean@client.test")
     assert elapsed < 5
     assert logged.status == EmailStatus.FAILED.value and "timed out" in logged.last_error
+
+
+def test_deliverable_emails_give_each_files_figures_once_it_was_read(
+    mail_app, smtp_server, members, project, monkeypatch
+):
+    monkeypatch.setitem(mail_app.config, "PREVIEWS_ENABLED", True)
+    db.session.get(Project, project.id).status = "IN_PROGRESS"
+    db.session.commit()
+    team = viewer(UserFactory(role=Role.TEAM))
+    program = (
+        b"G21 G90 G17\nT1 M6 (FRAISE D6)\nS8000 M3\nG0 X0 Y0 Z5\nG1 Z-1 F300\n"
+        b"G1 X100 F1200\nG1 Y50\nG1 X0\nG1 Y0\nG0 Z5\nM30\n"
+    )
+    uploads = [Upload("bride-op10.nc", io.BytesIO(program)), Upload("notes.txt", io.BytesIO(b"x"))]
+
+    add_files(team, project.id, FileKind.DELIVERABLE, uploads)
+
+    (email,) = smtp_server.to("lea@dupont.test")
+    text = email.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = email.get_body(("html",)).get_content()
+    figures = "16\u00a0s estimés · 1 outil(s) · 100\u00a0×\u00a050\u00a0×\u00a06\u00a0mm"
+    assert f"- bride-op10.nc ({figures})" in text
+    assert "\n- notes.txt\n" in text
+    assert "16\u00a0s estimés" in html.replace("&nbsp;", "\u00a0")

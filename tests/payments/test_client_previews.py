@@ -9,6 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import FileKind, FilePreview, ProjectFile
 from app.services.file import Upload, add_files
+from app.services.workflow import change_status
+from tests.factories import ProjectFactory
 from tests.payments.conftest import open_checkout, payable_project, post_event
 from tests.payments.stripe_standin import event
 from tests.services.test_preview import SQUARE
@@ -93,3 +95,25 @@ def test_a_preview_of_another_projects_file_is_not_found(previews_on, cast, clie
 
     assert answer.status_code == 404
     assert answer.mimetype == "text/html"
+
+
+def test_the_payment_request_lists_each_deliverable_with_its_figures(previews_on, cast, smtp):
+    project = ProjectFactory(
+        organisation_id=cast.org_a_id,
+        status="IN_PROGRESS",
+        final_price_cents=18000,
+        client_email="client.final@example.test",
+    )
+    add_files(
+        cast.team,
+        project.id,
+        FileKind.DELIVERABLE,
+        [Upload("bride-op10.nc", io.BytesIO(SQUARE))],
+    )
+
+    change_status(cast.team, project.id, "COMPLETED")
+
+    (email,) = smtp.to("client.final@example.test")
+    text = email.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    figures = "16\u00a0s estimés · 1 outil(s) · 100\u00a0×\u00a050\u00a0×\u00a06\u00a0mm"
+    assert f"Livrables :\n\n- bride-op10.nc ({figures})" in text

@@ -69,6 +69,11 @@ def test_environment_overrides_only_what_is_set():
     }
 
 
+def test_the_file_readings_can_be_turned_off_from_the_environment():
+    assert from_environment({"PREVIEWS_ENABLED": "0"}) == {"PREVIEWS_ENABLED": False}
+    assert create_app("development").config["PREVIEWS_ENABLED"] is True
+
+
 def test_production_counts_rate_limits_in_redis_shared_by_every_process(monkeypatch, tmp_path):
     for name, value in PRODUCTION.items():
         monkeypatch.setenv(name, value)
