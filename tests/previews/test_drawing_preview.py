@@ -119,7 +119,6 @@ def test_a_small_file_standing_for_billions_of_entities_is_refused_at_once(tmp_p
     assert reading.outcome is Outcome.REFUSED
     assert reading.reason_params == {"count": count, "limit": MAX_EXPANDED_ENTITIES}
     assert f"{count} entities" in reading.reason_text
-    assert reading.seconds < 5
     assert not (tmp_path / "preview" / PICTURE).exists()
 
 
