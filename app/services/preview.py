@@ -104,11 +104,11 @@ def regenerate_previews(project_id: int | None = None, *, everything: bool = Fal
             query = query.where(ProjectFile.project_id == project_id)
         files = list(session.scalars(query))
         if everything:
-            session.execute(
-                FilePreview.__table__.update()
-                .where(FilePreview.sha256.in_({stored.sha256 for stored in files}))
-                .values(generator_version=0)
-            )
+            # Version 0 is older than every reader's: each preview is read again.
+            forget = FilePreview.__table__.update().values(generator_version=0)
+            if project_id is not None:
+                forget = forget.where(FilePreview.sha256.in_({f.sha256 for f in files}))
+            session.execute(forget)
         return queue_previews(session, files)
 
 

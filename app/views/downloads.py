@@ -31,15 +31,13 @@ def attachment(stored: ProjectFile, stream: BinaryIO) -> Response:
 
 
 def preview_file(asset: PreviewAsset) -> Response:
-    """Send a preview's picture or viewer data for the page to show, kept private.
+    """Send a preview's picture or viewer data for the page to show.
 
     The bytes are ours (drawn by a reader), never the uploaded file's; still, the browser is
-    told not to guess another type from them.
+    told not to guess another type from them. Like every signed-in page, they are not cached.
     """
     response = send_file(asset.stream, mimetype=asset.content_type, conditional=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # A regeneration replaces the bytes behind the same address: a short private cache.
-    response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
 

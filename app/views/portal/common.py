@@ -33,8 +33,9 @@ def portal_viewer() -> Viewer:
 def send_staff_to_back_office() -> Response | None:
     """Redirect Admin and Team opening a portal page to the matching back-office page.
 
-    A portal project page leads to the back-office page of the same project, any other portal
-    page to the team's dashboard. Only reads are redirected: a write answers 403 as before.
+    A portal project page leads to the back-office page of the same project (a file's page to
+    the same file's), any other portal page to the team's dashboard. Only reads are redirected:
+    a write answers 403 as before.
     """
     endpoint = request.endpoint or ""
     if request.method != "GET" or not endpoint.split(".")[0].endswith("PortalView"):
@@ -42,7 +43,12 @@ def send_staff_to_back_office() -> Response | None:
     viewer = current_viewer()
     if viewer is None or not viewer.is_staff:
         return None
-    pk = (request.view_args or {}).get("pk")
+    arguments = request.view_args or {}
+    pk = arguments.get("pk")
+    if endpoint == "ProjectFilePortalView.file_page":
+        return redirect(
+            url_for("ProjectActionsAdminView.file_page", pk=pk, file_id=arguments["file_id"])
+        )
     if endpoint.startswith("Project") and pk is not None:
         return redirect(url_for("ProjectAdminView.show", pk=pk))
     return redirect(url_for("DashboardAdminView.index"))
