@@ -555,9 +555,9 @@ class GcodeReader:
         if len(points) > room:
             self.warn(Warning.TOOLPATH_CUT_SHORT)
             points = points[:room]
-        for x, y, z in points:
-            path.points.extend((x or 0.0, y or 0.0, z or 0.0))
-        path.segments.extend([kind] * len(points))
+        # One extend per array: this runs for every move of a long program.
+        path.points.extend([value or 0.0 for point in points for value in point])
+        path.segments.extend([int(kind)] * len(points))
         path.tools.extend([self._tool_index[tool.number]] * len(points))
 
     def _arc(self, axes: dict[str, float], words: dict[str, float], clockwise: bool) -> None:
@@ -605,32 +605,32 @@ class GcodeReader:
         length = math.hypot(radius * sweep, rise)
         steps = max(2, math.ceil(sweep / _arc_step(radius)))
         direction = -1 if clockwise else 1
-        # The chords' ends, then the arc's farthest points along the plane's axes (for exact
-        # extents; they are not drawn).
-        fractions = [step / steps for step in range(1, steps)]
-        angles = [a0 + direction * sweep * fraction for fraction in fractions]
-        quarters = [
-            quarter * math.pi / 2
-            for quarter in range(4)
-            if ((quarter * math.pi / 2 - a0) * direction) % math.tau <= sweep
+        turn, base = direction * sweep, start[linear]
+        cos, sin = math.cos, math.sin
+        # The chords' ends, in the plane's first, second and linear axes.
+        chords = [
+            (c1 + radius * cos(a0 + turn * f), c2 + radius * sin(a0 + turn * f), base + rise * f)
+            for f in [step / steps for step in range(1, steps)]
         ]
-        angles += quarters
-        fractions += [((angle - a0) * direction) % math.tau / sweep for angle in quarters]
-        lows = [start[linear] + rise * fraction for fraction in fractions]
-        firsts = [c1 + radius * math.cos(angle) for angle in angles]
-        seconds = [c2 + radius * math.sin(angle) for angle in angles]
+        # The arc's farthest points along the plane's axes, for exact extents (not drawn).
+        extremes = []
+        for quarter in range(4):
+            angle = quarter * math.pi / 2
+            offset = ((angle - a0) * direction) % math.tau
+            if offset <= sweep:
+                height = base + rise * offset / sweep
+                extremes.append((c1 + radius * cos(angle), c2 + radius * sin(angle), height))
         # Back to x, y, z from the plane's first, second and linear axes.
-        if self.plane == 17:
-            found = list(zip(firsts, seconds, lows, strict=True))
-        elif self.plane == 18:
-            found = list(zip(seconds, lows, firsts, strict=True))
-        else:
-            found = list(zip(lows, firsts, seconds, strict=True))
-        points = found[: steps - 1]
-        for extreme in found[steps - 1 :]:
+        if self.plane == 18:
+            chords = [(b, c, a) for a, b, c in chords]
+            extremes = [(b, c, a) for a, b, c in extremes]
+        elif self.plane == 19:
+            chords = [(c, a, b) for a, b, c in chords]
+            extremes = [(c, a, b) for a, b, c in extremes]
+        for extreme in extremes:
             self.machined.add(*extreme)
             self.overall.add(*extreme)
-        self._move(start, end, rapid=False, length=length, points=points)
+        self._move(start, end, rapid=False, length=length, points=chords)
 
     def _drill(self, axes: dict[str, float], words: dict[str, float]) -> None:
         cycle = self.cycle

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.previews.gcode import MAX_LINE_CHARACTERS, read_gcode
-from app.previews.pictures import PICTURE, PICTURE_SIZE, THUMBNAIL, THUMBNAIL_SIZE
+from app.previews.pictures import PICTURE_SIZE, save_pictures
 from app.previews.toolpath_data import TOOLPATH_DATA, write_toolpath_data
 from app.previews.toolpath_image import draw_toolpath
 
@@ -20,14 +20,13 @@ def read_gcode_file(source: Path, folder: Path) -> dict[str, Any]:
     """Read a G-code program: its sheet, a picture of its toolpath and a thumbnail."""
     with source.open("rb") as stream:
         sheet = read_gcode(bounded_lines(stream))
-    draw_toolpath(sheet.toolpath, *PICTURE_SIZE).save(folder / PICTURE, optimize=True)
-    draw_toolpath(sheet.toolpath, *THUMBNAIL_SIZE).save(folder / THUMBNAIL, optimize=True)
+    images = save_pictures(draw_toolpath(sheet.toolpath, *PICTURE_SIZE), folder)
     figures = sheet.as_dict()
     figures["viewer_points"] = write_toolpath_data(sheet.toolpath, folder / TOOLPATH_DATA)
     return {
         "kind": "gcode",
         "sheet": figures,
-        "images": [PICTURE, THUMBNAIL],
+        "images": images,
         "viewer": TOOLPATH_DATA,
     }
 

@@ -21,7 +21,8 @@ class Reader:
 
 
 READERS: dict[FileFormat, Reader] = {
-    # 2: a peck-drilling cycle's own rapids back into the hole are no longer warned about.
+    # 2: a peck-drilling cycle's own rapids back into the hole are no longer warned about;
+    # lines drawn three pixels wide, the thumbnail made from the picture.
     FileFormat.GCODE: Reader("gcode", "app.previews.readers:read_gcode_file", 2),
     FileFormat.STL: Reader("stl", "app.previews.mesh:read_stl_file", 1),
     FileFormat.THREE_MF: Reader("3mf", "app.previews.mesh:read_3mf_file", 1),

@@ -4,7 +4,8 @@ import math
 
 from PIL import Image
 
-from app.previews.readers import PICTURE, THUMBNAIL, bounded_lines
+from app.previews.pictures import PICTURE, THUMBNAIL
+from app.previews.readers import bounded_lines
 from app.previews.sandbox import Outcome, run_limited
 
 READER = "app.previews.readers:read_gcode_file"
