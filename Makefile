@@ -24,7 +24,7 @@ translations: install
 # The links in emails point at the port the app is served on, unless PUBLIC_BASE_URL says otherwise.
 run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install translations
-	mkdir -p instance
+	mkdir -p instance/storage
 	$(BIN)/flask db upgrade
 	$(BIN)/flask cnc sync-roles
 	$(BIN)/flask cnc seed-demo

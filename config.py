@@ -51,6 +51,19 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
+def log_format(environ: Mapping[str, str]) -> str:
+    """Return LOG_FORMAT (json or text): json in production unless told, text elsewhere.
+
+    :raise ValueError: on any other word, naming the setting.
+    """
+    raw = (environ.get("LOG_FORMAT") or "").strip().lower()
+    if not raw:
+        return "json" if environ.get("CNC_ENV") == "production" else "text"
+    if raw not in ("json", "text"):
+        raise ValueError(f"LOG_FORMAT must be json or text, not {raw!r}")
+    return raw
+
+
 def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
     """Read the deployment's settings from the environment; unset ones keep the class defaults."""
     get = lambda name: environ.get(name) or None  # noqa: E731
@@ -87,6 +100,13 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "SIGN_IN_LOCK_AFTER": env_int(environ, "SIGN_IN_LOCK_AFTER"),
         "SIGN_IN_LOCK_MINUTES": env_int(environ, "SIGN_IN_LOCK_MINUTES"),
         "SIGN_IN_ADDRESS_LIMIT": get("SIGN_IN_ADDRESS_LIMIT"),
+        "LOG_FORMAT": log_format(environ) if get("LOG_FORMAT") else None,
+        "SENTRY_DSN": get("SENTRY_DSN"),
+        "DATABASE_POOL_SIZE": env_int(environ, "DATABASE_POOL_SIZE"),
+        "DATABASE_MAX_OVERFLOW": env_int(environ, "DATABASE_MAX_OVERFLOW"),
+        "DATABASE_STATEMENT_TIMEOUT_MS": env_int(environ, "DATABASE_STATEMENT_TIMEOUT_MS"),
+        "READY_EMAIL_FAILURES": env_int(environ, "READY_EMAIL_FAILURES"),
+        "READY_QUEUE_DELAY_MINUTES": env_int(environ, "READY_QUEUE_DELAY_MINUTES"),
     }
     return {key: value for key, value in values.items() if value is not None}
 
@@ -190,6 +210,22 @@ class Config:
     SIGN_IN_LOCK_MINUTES = 15
     SIGN_IN_ADDRESS_LIMIT = "50 per 15 minutes"
 
+    # Log lines: "text" for people, "json" (one object per line) for a log collector.
+    LOG_FORMAT = "text"
+    # Errors reported to Sentry (or a compatible service) when set; nothing is sent otherwise.
+    SENTRY_DSN: str | None = None
+    # PostgreSQL connections per process (and how many more under load). Each is checked
+    # before use, so a restarted database costs no request an error.
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 10
+    # A web request's statement running longer than this is cancelled (PostgreSQL; 0: never).
+    # Workers, migrations and commands run without this limit.
+    DATABASE_STATEMENT_TIMEOUT_MS = 30_000
+    # /ready says "degraded" from this many failed emails in the last 15 minutes, or when a
+    # message has waited this long for a worker.
+    READY_EMAIL_FAILURES = 3
+    READY_QUEUE_DELAY_MINUTES = 10
+
     # Environment variables production refuses to start without.
     REQUIRED_ENVIRONMENT: tuple[str, ...] = ()
 
@@ -213,6 +249,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENVIRONMENT = "production"
+    LOG_FORMAT = "json"
     SESSION_COOKIE_SECURE = True
     # A __Host- cookie is only taken by browsers over HTTPS, for path /, with no Domain: no
     # subdomain can set or overwrite it (create_app falls back to the plain name if not Secure).

@@ -27,11 +27,18 @@ class MissingSettingError(RuntimeError):
 MIN_SECRET_KEY_BYTES = 32
 
 
-def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config_name: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    web: bool = False,
+) -> Flask:
     """Build the application: settings, extensions, security, views, CLI.
 
     :param config_name: development, testing or production; defaults to ``CNC_ENV`` or development.
     :param overrides: settings applied last (tests use them).
+    :param web: the app serves web requests (``wsgi.py``): its PostgreSQL statements get the
+        ``DATABASE_STATEMENT_TIMEOUT_MS`` limit, which workers, migrations and commands do not.
     :raise MissingSettingError: in production, naming each required setting that is not set.
     """
     from flask import Flask
@@ -50,8 +57,12 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     _check_time_zone(app)
     _check_session_cookie(app)
     _configure_logging(app)
+    _configure_database(app, web=web)
     _trust_proxies(app)
+    _report_errors(app)
 
+    # First of all hooks, so every other one logs with the request's id.
+    _identify_requests(app)
     register_input_guards(app)
     register_upload_limits(app)
     register_extensions(app)
@@ -122,23 +133,66 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    from app.log_format import FORMATS, formatter_for, make_handler
     from app.log_redaction import install_redaction
+    from app.request_id import RequestIdFilter
 
     install_redaction()
+    log_format = app.config["LOG_FORMAT"]
+    if log_format not in FORMATS:
+        raise MissingSettingError(f"LOG_FORMAT must be json or text, not {log_format!r}.")
     if app.debug or app.testing:
         return
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(make_handler(log_format))
+        root.setLevel(logging.WARNING)
     # Our own events and the migrations applied are worth reading; FAB's start-up chatter is not.
     for name in ("app", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.INFO)
     # An RQ worker prints its own lines through handlers of its own, set up before the job builds
-    # the app: passed on to the root handler as well, each line would be printed twice.
+    # the app: passed on to the root handler as well, each line would be printed twice. They
+    # take the same format as the rest.
     for name in RQ_LOGGERS:
         logger = logging.getLogger(name)
         if logger.handlers:
             logger.propagate = False
+            for handler in logger.handlers:
+                handler.setFormatter(formatter_for(log_format))
+                handler.addFilter(RequestIdFilter())
+
+
+def _configure_database(app: Flask, *, web: bool) -> None:
+    """Size PostgreSQL's pool, check each connection before use, limit a web statement's time."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        return
+    options: dict[str, Any] = {
+        # A connection the database dropped (a restart) is replaced before a request uses it.
+        "pool_pre_ping": True,
+        "pool_size": app.config["DATABASE_POOL_SIZE"],
+        "max_overflow": app.config["DATABASE_MAX_OVERFLOW"],
+    }
+    timeout = app.config["DATABASE_STATEMENT_TIMEOUT_MS"]
+    if web and timeout > 0:
+        # Set when the connection starts: no statement of its own, no round trip per request.
+        options["connect_args"] = {"options": f"-c statement_timeout={int(timeout)}"}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **options,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+
+
+def _report_errors(app: Flask) -> None:
+    from app.error_reporting import init_error_reporting
+
+    init_error_reporting(app)
+
+
+def _identify_requests(app: Flask) -> None:
+    from app import request_id
+
+    request_id.install(app)
 
 
 def register_input_guards(app: Flask) -> None:

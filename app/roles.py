@@ -12,9 +12,10 @@ _OWN_USER_INFO = [r"^UserDBModelView$", r"^can_userinfo$"]
 
 STAFF_PERMISSIONS = [
     # Organisations, settings and requested services are changed by Admin (SPEC §1, §6); the
-    # team only reads them.
+    # team only reads them. The queues and failed jobs are Admin's alone.
     [
-        r"^(?!OrganisationAdminView$|SettingsAdminView$|RequestedServiceAdminView$).*AdminView$",
+        r"^(?!OrganisationAdminView$|SettingsAdminView$|RequestedServiceAdminView$"
+        r"|JobsAdminView$).*AdminView$",
         r".*",
     ],
     [r"^(OrganisationAdminView|RequestedServiceAdminView)$", r"^can_list$"],

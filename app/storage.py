@@ -54,6 +54,20 @@ class LocalStorage:
             raise NotFound(N_("File not found."))
         return self.root / key[:2] / key[2:4] / key
 
+    def probe(self) -> None:
+        """Write, read back and delete a small file at the root, which must exist.
+
+        :raise OSError: when the root is missing, not writable, or gives back other bytes.
+        """
+        content = secrets.token_bytes(16)
+        path = self.root / f".probe-{content.hex()}"
+        try:
+            path.write_bytes(content)
+            if path.read_bytes() != content:
+                raise OSError(f"the storage gave back other bytes than written at {path}")
+        finally:
+            path.unlink(missing_ok=True)
+
     def save(self, stream: BinaryIO, max_bytes: int) -> StoredBlob:
         key = new_key()
         path = self._path(key)

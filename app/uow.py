@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models.outbox import OutboxMessage
+from app.request_id import current_request_id
 
 # What the dispatcher receives: the committed messages' ids, each with its queue.
 Dispatch = Callable[[Mapping[str, str]], None]
@@ -65,6 +66,8 @@ def queue_job(
 ) -> str:
     """Add an outbox row for ``job``; it is dispatched only if the transaction commits.
 
+    The message keeps the current request's id (or the id of the job queuing it).
+
     :param payload: ids and plain values, never ORM objects.
     :return: the message's id.
     """
@@ -74,10 +77,16 @@ def queue_job(
         payload=json.dumps(payload, sort_keys=True),
         queue=queue,
         project_id=project_id,
+        request_id=current_request_id(),
     )
     session.add(message)
-    session.info.setdefault(_PENDING_KEY, {})[message.id] = queue
+    send_after_commit(session, message.id, queue)
     return message.id
+
+
+def send_after_commit(session: Session, message_id: str, queue: str) -> None:
+    """Hand the outbox message ``message_id`` to the dispatcher once this transaction commits."""
+    session.info.setdefault(_PENDING_KEY, {})[message_id] = queue
 
 
 def blob_added(session: Session, key: str) -> None:

@@ -171,6 +171,11 @@ def can_edit_settings(viewer: Viewer) -> bool:
     return viewer.role is Role.ADMIN
 
 
+def can_retry_jobs(viewer: Viewer) -> bool:
+    """Tell whether the viewer may put a failed job back on its queue."""
+    return viewer.role is Role.ADMIN
+
+
 def can_manage_services(viewer: Viewer) -> bool:
     """Tell whether the viewer may add, rename, withdraw or delete requested services."""
     return viewer.role is Role.ADMIN

@@ -182,6 +182,9 @@ def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool
             unique=True,
         )
     except DuplicateJobError:
+        if fresh:
+            # A failed message sent again (the team's retry) finds its old job still kept.
+            return _enqueue(connection, queue_name, message_id, fresh=False)
         # Another process enqueued it between the check and now.
         return False
     return True

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 
+from app.request_id import bound_request_id, current_request_id
 from app.services.outbox import finish_message, record_failure, start_attempt
 
 log = logging.getLogger(__name__)
@@ -94,13 +95,14 @@ def _run(message_id: str) -> None:
     """Run the message's handler, then mark it DONE; a failure is recorded and raised."""
     from app.jobs.registry import handler_for
 
-    started = start_attempt(message_id)
-    if started is None:
+    attempt = start_attempt(message_id)
+    if attempt is None:
         return
-    job, payload, attempt = started
-    try:
-        handler_for(job)(message_id=message_id, **payload)
-    except Exception as error:
-        record_failure(message_id, attempt, error)
-        raise
-    finish_message(message_id)
+    # The job's log lines (and what it queues in turn) carry the id of the request behind it.
+    with bound_request_id(attempt.request_id or current_request_id()):
+        try:
+            handler_for(attempt.job)(message_id=message_id, **attempt.payload)
+        except Exception as error:
+            record_failure(message_id, attempt.number, error)
+            raise
+        finish_message(message_id)

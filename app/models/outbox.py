@@ -35,6 +35,8 @@ class OutboxMessage(Model):
     project_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # The request that queued it (app.request_id): the job's log lines carry the same id.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

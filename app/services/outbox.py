@@ -3,14 +3,19 @@
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 
+from app.domain import policy
+from app.domain.errors import N_, Conflict, NotFound, PermissionDenied
+from app.domain.policy import Viewer
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.uow import transaction
+from app.request_id import current_request_id
+from app.uow import send_after_commit, transaction
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +27,18 @@ MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
 _ERROR_LENGTH = 2000
 
 
-def start_attempt(message_id: str) -> tuple[str, dict[str, Any], int] | None:
-    """Count one more attempt and return the job, its payload and the attempt number.
+@dataclass(frozen=True)
+class Attempt:
+    """One run of a message: its job, its payload, which attempt, and the queuing request's id."""
+
+    job: str
+    payload: dict[str, Any]
+    number: int
+    request_id: str | None
+
+
+def start_attempt(message_id: str) -> Attempt | None:
+    """Count one more attempt and return what it runs.
 
     Returns None for a message that is missing, DONE (a duplicate job) or FAILED (given up).
     The count is one UPDATE, so two workers handed the same message count two attempts.
@@ -37,7 +52,12 @@ def start_attempt(message_id: str) -> tuple[str, dict[str, Any], int] | None:
                 OutboxMessage.status.not_in([OutboxStatus.DONE.value, OutboxStatus.FAILED.value]),
             )
             .values(attempts=OutboxMessage.attempts + 1)
-            .returning(OutboxMessage.job, OutboxMessage.payload, OutboxMessage.attempts)
+            .returning(
+                OutboxMessage.job,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+                OutboxMessage.request_id,
+            )
         ).first()
         if started is None:
             status = session.scalar(
@@ -48,8 +68,8 @@ def start_attempt(message_id: str) -> tuple[str, dict[str, Any], int] | None:
             else:
                 log.info("Outbox message %s is %s; skipped", message_id, status)
             return None
-    job, payload, attempts = started
-    return job, json.loads(payload), attempts
+    job, payload, attempts, request_id = started
+    return Attempt(job, json.loads(payload), attempts, request_id)
 
 
 def finish_message(message_id: str) -> None:
@@ -94,3 +114,30 @@ def mark_enqueued(ids: Sequence[str]) -> None:
             )
             .values(status=OutboxStatus.ENQUEUED.value, enqueued_at=utcnow())
         )
+
+
+def retry_failed_message(viewer: Viewer, message_id: str) -> None:
+    """Put a message given up on back on its queue, with every attempt ahead of it again.
+
+    It runs for the request that asked, whose id its log lines then carry; the last error
+    stays on it until it succeeds.
+
+    :raise PermissionDenied: for anyone but an administrator.
+    :raise NotFound: if no message has that id.
+    :raise Conflict: if the message is not FAILED (it is waiting, running or done).
+    """
+    if not policy.can_retry_jobs(viewer):
+        raise PermissionDenied(N_("Only an administrator can retry a failed job."))
+    with transaction() as session:
+        message = session.get(OutboxMessage, message_id, with_for_update=True)
+        if message is None:
+            raise NotFound(N_("Job not found."))
+        if message.status != OutboxStatus.FAILED.value:
+            raise Conflict(N_("This job has not failed: it is %(status)s."), status=message.status)
+        message.status = OutboxStatus.PENDING.value
+        message.attempts = 0
+        message.enqueued_at = None
+        message.request_id = current_request_id() or message.request_id
+        job = message.job
+        send_after_commit(session, message.id, message.queue)
+    log.info("Outbox message %s (%s) retried by user %s", message_id, job, viewer.user_id)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext
 def register_admin_views(appbuilder: AppBuilder) -> None:
     from app.views.admin.dashboard import DashboardAdminView
     from app.views.admin.exports import ExportAdminView
+    from app.views.admin.jobs import JobsAdminView
     from app.views.admin.organisation import OrganisationAdminView
     from app.views.admin.project import ProjectAdminView
     from app.views.admin.project_actions import ProjectActionsAdminView
@@ -55,6 +56,8 @@ def register_admin_views(appbuilder: AppBuilder) -> None:
         (InvoiceAdminView, "Factures", lazy_gettext("Invoices"), "fa-file-text-o"),
         (CreditNoteAdminView, "Avoirs", lazy_gettext("Credit notes"), "fa-file-o"),
         (EmailMessageAdminView, "Journal des emails", lazy_gettext("Email log"), "fa-envelope"),
+        # Admin only (app.roles): the team's menu leaves it out.
+        (JobsAdminView, "Files d'attente", lazy_gettext("Queues and jobs"), "fa-tasks"),
         (ExportAdminView, "Exports comptables", lazy_gettext("Accounting exports"), "fa-download"),
         (SettingsAdminView, "Réglages", lazy_gettext("Settings"), "fa-cog"),
     ):

@@ -1,8 +1,13 @@
-"""/health: whether the database and Redis answer, as JSON for probes and people."""
+"""/health and /ready, as JSON for probes and people.
+
+/health says whether the process answers, and whether the database and Redis do; /ready also
+checks the storage and whether emails and jobs keep up (see :mod:`app.readiness`).
+"""
 
 from flask import Blueprint, current_app, jsonify
 
 from app.queries.health import database_state
+from app.readiness import check_readiness
 
 health_bp = Blueprint("health", __name__)
 
@@ -13,6 +18,12 @@ def health():
     healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
     body = {"status": "ok" if healthy else "degraded", **checks}
     return jsonify(body), 200 if healthy else 503
+
+
+@health_bp.get("/ready")
+def ready():
+    report = check_readiness()
+    return jsonify(report.as_json()), 503 if report.status == "unavailable" else 200
 
 
 def _redis_state() -> str:
