@@ -1,9 +1,9 @@
 """How log lines look: one JSON object per line in production, plain text on a developer's machine.
 
 Both formats carry the request id (see :mod:`app.request_id`). Messages are already redacted
-as records are made (:mod:`app.log_redaction`); the JSON line is redacted once more as a whole,
-because the JSON formatter renders a traceback itself, from the exception, not from the
-redacted text.
+as records are made (:mod:`app.log_redaction`); the JSON formatter renders a traceback itself,
+from the exception rather than from the redacted text, and adds the record's extra fields, so
+it redacts each value again before writing the line.
 """
 
 import logging
@@ -47,7 +47,16 @@ class RedactedJsonFormatter(JsonFormatter):
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
             record.request_id = NO_REQUEST
-        return redact(super().format(record))
+        return super().format(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
+        return redact(super().formatStack(stack_info))
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: _redacted(value) for key, value in log_data.items()}
 
 
 class AccessJsonFormatter(RedactedJsonFormatter):
@@ -68,6 +77,16 @@ class AccessJsonFormatter(RedactedJsonFormatter):
         # The app answers with the id of the request; the access line is written after it.
         log_data["request_id"] = atoms.get("{x-request-id}o") or NO_REQUEST
         log_data["message"] = atoms.get("r", log_data.get("message"))
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def formatter_for(log_format: str) -> logging.Formatter:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 HEADER = "X-Request-ID"
 # What a proxy may hand us: letters, digits and a few separators, 8 to 64 of them. Anything
 # else (spaces, quotes, control characters, a novel) would end up verbatim in every log line.
-_ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+_ACCEPTED = re.compile(r"[A-Za-z0-9._:=-]{8,64}")
 NO_REQUEST = "-"
 
 _current: ContextVar[str | None] = ContextVar("request_id", default=None)
