@@ -170,6 +170,8 @@ MATRIX: list[Entry] = [
     row(r"LocaleView\.index", "GET", PUBLIC),
     row(r"UtilView\.back", "GET", PUBLIC),
     row(r"health\.health", "GET", PUBLIC),
+    # Probes: whether this instance can serve (the dependencies), as JSON for anyone.
+    row(r"health\.ready", "GET", PUBLIC),
     # The client's payment link: a token nobody was sent opens nothing, for anyone.
     row(
         r"pay\.(page|download|archive|invoice|invoice_pdf|file_page|preview)", "GET", (MISSING,) * 6
@@ -238,6 +240,14 @@ MATRIX: list[Entry] = [
         {"pk": "service"},
     ),
     row(r"EmailMessageAdminView\.read", "GET", STAFF, {"pk": "email"}),
+    # The queues and failed jobs are Admin's; no outbox message has that id.
+    row(r"JobsAdminView\.show", "GET", ADMIN_ONLY),
+    row(
+        r"JobsAdminView\.retry",
+        "POST",
+        ADMIN_ONLY[:5] + (MISSING,),
+        arguments={"message_id": "invitation"},
+    ),
     # SPEC §1: organisations are managed by Admin; the team reads them.
     row(r"OrganisationAdminView\.list", "GET", STAFF),
     row(r"OrganisationAdminView\.add", "GET,POST", ADMIN_ONLY, data={"name": "Atelier C"}),
