@@ -28,9 +28,12 @@ def init_error_reporting(app: Flask) -> bool:
         dsn=dsn,
         environment=app.config["ENVIRONMENT"],
         integrations=[FlaskIntegration(), RqIntegration()],
-        send_default_pii=False,
+        # No personal data: send_default_pii keeps its default, False (setting it at all is
+        # deprecated in this version, for data_collection, which derives from it when unset).
         before_send=scrub_event,
         before_breadcrumb=scrub_breadcrumb,
+        # A frame's local variables may hold a bare token, an address or a password.
+        include_local_variables=False,
         # Errors only: performance tracing would send every request's address.
         traces_sample_rate=0.0,
     )
