@@ -28,7 +28,7 @@ run: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask cnc sync-roles
 	$(BIN)/flask cnc seed-demo
-	$(BIN)/gunicorn "run:app" --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --no-control-socket \
+	$(BIN)/gunicorn "wsgi:app" --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --no-control-socket \
 		--logger-class app.gunicorn_logger.RedactingLogger --access-logfile -
 
 test: install translations
