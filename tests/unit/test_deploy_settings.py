@@ -65,9 +65,13 @@ def test_every_web_server_setting_is_in_the_example():
 def test_the_example_names_no_setting_nothing_reads():
     environment = RecordingEnvironment()
     from_environment(environment)
-    source = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
+    gunicorn = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
+    compose = (ROOT / "compose.yaml").read_text()
     known = (
-        environment.asked | {"CNC_ENV", "FLASK_APP"} | set(re.findall(r'"(GUNICORN_\w+)"', source))
+        environment.asked
+        | {"CNC_ENV", "FLASK_APP"}
+        | set(re.findall(r'"(GUNICORN_\w+)"', gunicorn))
+        | set(re.findall(r"\$\{([A-Z_]+)", compose))
     )
     assert sorted(set(example_settings()) - known) == []
 
