@@ -216,17 +216,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def gl_browser():
+def gl_browser(playwright):
     """Chromium with WebGL through SwiftShader, the software renderer (no GPU here)."""
-    from playwright import sync_api
-
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     args = [arg for arg in CHROMIUM_ARGS if arg != "--disable-gpu"] + CHROMIUM_GL
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield browser
+    browser.close()
 
 
 class Watched:
