@@ -184,8 +184,23 @@ def app(base_app, storage_dir: Path):
         yield base_app
         db.session.remove()
         clean_database(db.engine)
+    empty_storage(storage_dir)
+
+
+def empty_storage(storage_dir: Path) -> None:
+    """Delete every stored file, keeping the marker that makes the directory the store."""
+    from app.storage import MARKER
+
     for child in storage_dir.iterdir():
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if child.name != MARKER:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def stored_files(storage_dir: Path) -> list[Path]:
+    """Return the files of the store, its marker left out."""
+    from app.storage import MARKER
+
+    return sorted(p for p in storage_dir.rglob("*") if p.is_file() and p.name != MARKER)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app import MissingSettingError, create_app
+from app.storage import MARKER
 from config import database_url, env_bool, from_environment
 
 PRODUCTION = {
@@ -78,6 +79,8 @@ def test_production_counts_rate_limits_in_redis_shared_by_every_process(monkeypa
     for name, value in PRODUCTION.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path))
+    # A store set up before: its marker spares asking the (unreachable) database about it.
+    (tmp_path / MARKER).write_text("")
     app = create_app("production")
     assert app.config["RATELIMIT_ENABLED"] is True
     assert app.config["RATELIMIT_STORAGE_URI"] == PRODUCTION["REDIS_URL"]
