@@ -87,4 +87,6 @@ def _stored_keys(app: Flask) -> list[str]:
             ) from error
         finally:
             db.session.remove()
+            # Asked once at start: no connection is kept for a process that may fork after.
+            db.engine.dispose()
         return list(keys)
