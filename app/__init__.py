@@ -84,10 +84,8 @@ def _required_for(app: Flask, names: tuple[str, ...]) -> tuple[str, ...]:
         raise MissingSettingError(
             f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}."
         )
-    if backend == "s3":
-        names = tuple(name for name in names if name != "STORAGE_DIR")
-        if "S3_BUCKET" not in names:
-            names += ("S3_BUCKET",)
+    if backend == "s3" and "STORAGE_DIR" in names:
+        names = tuple(name for name in names if name != "STORAGE_DIR") + ("S3_BUCKET",)
     return names
 
 
