@@ -174,7 +174,7 @@ def regenerate_previews_command(reference: str | None, everything: bool) -> None
 @cnc.command("storage-check")
 def storage_check_command() -> None:
     """Write, read back and delete a probe file in the file store, and say what happened."""
-    from app.storage.maintenance import probe
+    from app.services.storage import probe
 
     result = probe(current_app.extensions["storage"])
     click.echo(f"File store: {result.store}")
@@ -195,8 +195,8 @@ def storage_migrate_command(backend: str) -> None:
     The source is the backend STORAGE_BACKEND names; the target is set up from the same
     settings (STORAGE_DIR, or S3_*). Switch STORAGE_BACKEND once the copy reports no error.
     """
+    from app.services.storage import migrate
     from app.storage import StorageSetupError, build_storage
-    from app.storage.maintenance import migrate
 
     if backend == current_app.config["STORAGE_BACKEND"]:
         raise click.ClickException(f"The files are already in the {backend} store.")
@@ -229,14 +229,18 @@ def storage_migrate_command(backend: str) -> None:
     show_default=True,
     help="Only blobs written longer ago than this.",
 )
-def storage_sweep_command(older_than_hours: int) -> None:
+@click.option("--force", is_flag=True, help="Delete even when most of the store would go.")
+def storage_sweep_command(older_than_hours: int, force: bool) -> None:
     """Delete the stored blobs no file or preview names (left by a refused deletion)."""
     from datetime import timedelta
 
-    from app.storage.maintenance import sweep
+    from app.services.storage import SweepRefusedError, sweep
 
+    storage = current_app.extensions["storage"]
     try:
-        removed = sweep(current_app.extensions["storage"], timedelta(hours=older_than_hours))
+        removed = sweep(storage, timedelta(hours=older_than_hours), force=force)
+    except SweepRefusedError as error:
+        raise click.ClickException(str(error)) from None
     except DomainError as error:
         _fail(error)
     click.echo(f"{len(removed)} blob(s) no row names deleted.")

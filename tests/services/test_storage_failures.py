@@ -16,7 +16,7 @@ from app.domain.errors import StorageUnavailable
 from app.extensions import db
 from app.models import FileKind, ProjectFile
 from app.services.file import Upload, add_files, remove_file
-from app.storage.maintenance import sweep
+from app.services.storage import sweep
 from app.storage.s3 import PART_BYTES
 from tests.conftest import bucket_names, free_port, stored_files, unfinished_uploads
 from tests.factories import ProjectFactory

@@ -164,3 +164,20 @@ def test_storage_sweep_deletes_old_blobs_no_row_names_and_keeps_the_rest(app, st
     # Too recent to tell from an upload going on; the named ones are never touched.
     assert storage.exists(orphans[1]) and storage.exists(picture_key)
     assert all(storage.exists(f.storage_key) for f in files)
+
+
+def test_storage_sweep_refuses_to_empty_a_store_its_database_does_not_know(app, storage):
+    # A database that names nothing of a full store is another store's (a staging copy, say).
+    strays = [storage.save(io.BytesIO(b"someone else's"), 100).key for _ in range(12)]
+    day_ago = time.time() - 25 * 3600
+    for key in strays:
+        os.utime(storage.root / key[:2] / key[2:4] / key, (day_ago, day_ago))
+
+    refused = run(app, "storage-sweep")
+
+    assert refused.exit_code == 1
+    assert "12 of the 12 stored blobs are named by no row" in refused.output
+    assert all(storage.exists(key) for key in strays)
+    forced = run(app, "storage-sweep", "--force")
+    assert "12 blob(s) no row names deleted." in forced.output
+    assert list(storage.blobs()) == []

@@ -126,21 +126,40 @@ def _holds(target: Storage, key: str, sha256: str, size: int | None) -> bool:
     return file_digest(target, key) == sha256
 
 
-def sweep(storage: Storage, older_than: timedelta, now: datetime | None = None) -> list[str]:
+class SweepRefusedError(RuntimeError):
+    """The sweep would delete most of the store: the database is likely not the store's."""
+
+
+# Past this share of the store, unnamed blobs point at a database that is not the store's own
+# (a copy, a staging database on the production bucket) rather than at refused deletions.
+SWEEP_MOST = 0.5
+SWEEP_FEW = 10
+
+
+def sweep(
+    storage: Storage, older_than: timedelta, now: datetime | None = None, *, force: bool = False
+) -> list[str]:
     """Delete the blobs no row names, written longer ago than ``older_than``; return their keys.
 
     Blobs are written before their row commits: a recent one may belong to a transaction in
     progress, hence the delay. Older ones were left by a store that refused a deletion, or by
     a process that stopped between writing and rolling back.
+
+    :raise SweepRefusedError: when more than half the store (and more than a few blobs) would go,
+        unless ``force``.
     """
     named = {key for key, _, _ in wanted_blobs()}
     before = (now or datetime.now(UTC)) - older_than
-    removed = []
-    for key, written in list(storage.blobs()):
-        if key not in named and written < before:
-            storage.delete(key)
-            removed.append(key)
-    return removed
+    stored = list(storage.blobs())
+    doomed = [key for key, written in stored if key not in named and written < before]
+    if not force and len(doomed) > SWEEP_FEW and len(doomed) > SWEEP_MOST * len(stored):
+        raise SweepRefusedError(
+            f"{len(doomed)} of the {len(stored)} stored blobs are named by no row: is this the "
+            "database of this store? Nothing was deleted."
+        )
+    for key in doomed:
+        storage.delete(key)
+    return doomed
 
 
 def _since(started: float) -> str:
