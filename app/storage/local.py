@@ -31,6 +31,10 @@ MARKER_TEXT = (
 )
 
 
+# What a newly formatted volume holds already (ext4): its directory still counts as empty.
+NEW_VOLUME = frozenset({"lost+found"})
+
+
 class StorageSetupError(RuntimeError):
     """The configured store is not usable as it is; the application must not start on it."""
 
@@ -138,7 +142,7 @@ def prepare_root(root: str | os.PathLike[str], stored_keys: Callable[[], list[st
     folder = Path(root)
     if (folder / MARKER).is_file():
         return
-    empty = not folder.is_dir() or not any(folder.iterdir())
+    empty = not folder.is_dir() or all(p.name in NEW_VOLUME for p in folder.iterdir())
     keys = stored_keys() if stored_keys is not None else []
     if empty and keys:
         state = "empty" if folder.is_dir() else "missing"

@@ -28,16 +28,19 @@ def start(database_url: str) -> Iterator[Callable[..., Flask]]:
             db.engine.dispose()
 
 
-@pytest.mark.parametrize("state", ["missing", "empty"])
+@pytest.mark.parametrize("state", ["missing", "empty", "new volume"])
 def test_a_new_store_is_created_and_marked(app, start, tmp_path, state):
     folder = tmp_path / "files"
-    if state == "empty":
+    if state != "missing":
         folder.mkdir()
+    if state == "new volume":
+        (folder / "lost+found").mkdir()
 
     start(folder)
 
     assert (folder / MARKER).is_file()
-    assert [p.name for p in folder.iterdir()] == [MARKER]
+    assert MARKER in [p.name for p in folder.iterdir()]
+    assert len(list(folder.iterdir())) == (2 if state == "new volume" else 1)
 
 
 def test_a_marked_store_starts_without_asking_the_database(start, tmp_path):
