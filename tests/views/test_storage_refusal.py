@@ -14,6 +14,7 @@ from app.domain.policy import Role
 from app.extensions import db
 from app.models import FileKind, ProjectFile
 from app.services.file import Upload, add_files
+from tests.api.conftest import token_for
 from tests.conftest import stored_files
 from tests.factories import OrganisationFactory, ProjectFactory, UserFactory, viewer
 from tests.services.test_storage_failures import FillingDisk
@@ -89,3 +90,22 @@ def test_a_store_that_cannot_read_answers_a_download_with_503_in_words(
     page = html.unescape(response.text)
     assert "Le stockage des fichiers ne répond pas pour le moment. Réessayez plus tard." in page
     assert "ISO-10303-21" not in page
+
+
+def test_the_api_answers_503_with_the_reason_when_the_disk_is_full(
+    app, client, member, project_id, storage_dir, monkeypatch
+):
+    headers = {"Authorization": f"Bearer {token_for(app, member.email)}"}
+    monkeypatch.setattr("app.storage.local.open", FillingDisk(0).open, raising=False)
+
+    response = client.post(
+        f"/api/v1/project/{project_id}/files",
+        data={"files": [(io.BytesIO(b"G21 G90\nM30\n"), "bride.nc")]},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+
+    assert response.status_code == 503
+    assert response.json["message"] == REFUSED_FR
+    assert db.session.scalar(select(func.count(ProjectFile.id))) == 0
+    assert stored_files(storage_dir) == []
