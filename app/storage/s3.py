@@ -1,7 +1,7 @@
 """Blobs as objects in an S3-compatible bucket (AWS, MinIO, Ceph, Garage, Scaleway, OVH…).
 
-Uploads are streamed: up to ``part_bytes`` is held at once, sent in one request for a small
-file, as a multipart upload past it. The size and SHA-256 are taken as the bytes go by; past
+Uploads are streamed: a part (``part_bytes``) is filled, then sent; a small file goes in one
+request, a larger one as a multipart upload. The size and SHA-256 are taken as the bytes go by; past
 the limit, or on any error, the multipart upload is aborted so nothing stays in the bucket.
 Downloads are streamed through the application, after its access check (see docs/storage.md).
 """
@@ -119,7 +119,9 @@ class S3Storage:
         name = self._name(key)
         digest = hashlib.sha256()
         size = 0
-        pending = bytearray()
+        # The chunks of the part being filled, joined once when it is sent: one copy of it.
+        pending: list[bytes] = []
+        filled = 0
         upload: _Multipart | None = None
         try:
             while chunk := stream.read(CHUNK_BYTES):
@@ -127,21 +129,27 @@ class S3Storage:
                 if size > max_bytes:
                     raise too_large(max_bytes)
                 digest.update(chunk)
-                pending += chunk
-                while len(pending) >= self.part_bytes:
+                pending.append(chunk)
+                filled += len(chunk)
+                if filled >= self.part_bytes:
                     upload = upload or _Multipart.start(self.client, self.bucket, name)
-                    upload.send(bytes(pending[: self.part_bytes]))
-                    del pending[: self.part_bytes]
+                    part = b"".join(pending)
+                    pending.clear()
+                    while len(part) >= self.part_bytes:
+                        upload.send(part[: self.part_bytes])
+                        part = part[self.part_bytes :]
+                    pending, filled = ([part], len(part)) if part else ([], 0)
+            rest = b"".join(pending)
             if upload is None:
                 self.client.put_object(
                     Bucket=self.bucket,
                     Key=name,
-                    Body=bytes(pending),
+                    Body=rest,
                     ContentType="application/octet-stream",
                 )
             else:
-                if pending:
-                    upload.send(bytes(pending))
+                if rest:
+                    upload.send(rest)
                 upload.complete()
         except (BotoCoreError, ClientError) as error:
             if upload is not None:
