@@ -102,8 +102,10 @@ def migrate(source: Storage, target: Storage, limit_bytes: int) -> MigrationRepo
             if _holds(target, key, expected, size):
                 report.skipped += 1
                 continue
+            # A preview's viewer data may be larger than an upload may (64 MiB written).
+            limit = max(limit_bytes, size or source.size_of(key) or 0)
             with source.open(key) as stream:
-                blob = target.save_as(key, stream, max(limit_bytes, size or 0))
+                blob = target.save_as(key, stream, limit)
         except NotFound:
             report.missing.append(key)
             continue

@@ -87,6 +87,8 @@ def test_files_and_pictures_move_to_s3_checked_and_the_copy_resumes(
     app, stored, s3_settings, monkeypatch
 ):
     member, project_id, files, contents, picture_key = stored
+    # Copies are not uploads: what was stored is copied whatever the upload limit says now.
+    monkeypatch.setitem(app.config, "MAX_FILE_BYTES", 8)
 
     first = run(app, "storage-migrate", "--to", "s3")
 
