@@ -75,6 +75,12 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         "REDIS_URL": get("REDIS_URL"),
         "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "STORAGE_DIR": get("STORAGE_DIR"),
+        "STORAGE_BACKEND": (get("STORAGE_BACKEND") or "").strip().lower() or None,
+        "S3_BUCKET": get("S3_BUCKET"),
+        "S3_PREFIX": get("S3_PREFIX"),
+        "S3_ENDPOINT_URL": get("S3_ENDPOINT_URL"),
+        "S3_REGION": get("S3_REGION"),
+        "S3_ADDRESSING_STYLE": get("S3_ADDRESSING_STYLE"),
         "DISPLAY_TIMEZONE": get("DISPLAY_TIMEZONE"),
         "MAIL_SERVER": get("MAIL_SERVER"),
         "MAIL_PORT": env_int(environ, "MAIL_PORT"),
@@ -127,7 +133,18 @@ class Config:
     # Uploads queue a reading of each file for its preview (a worker on the "previews" queue).
     PREVIEWS_ENABLED = True
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Where files live: "local" (STORAGE_DIR) or "s3" (a bucket of any S3-compatible store,
+    # the credentials read by boto3 from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    STORAGE_BACKEND = "local"
     STORAGE_DIR = str(INSTANCE_DIR / "storage")
+    S3_BUCKET: str | None = None
+    # Object names start with it ("cnc-pulse/"), so one bucket may serve several instances.
+    S3_PREFIX = ""
+    # Any S3-compatible store (MinIO, Ceph, Garage, Scaleway, OVH…); unset for AWS itself.
+    S3_ENDPOINT_URL: str | None = None
+    S3_REGION: str | None = None
+    # "path" or "virtual"; unset: by path with an endpoint (self-hosted stores), else virtual.
+    S3_ADDRESSING_STYLE: str | None = None
     MAX_FILE_BYTES = 50 * 1024 * 1024
     # One request may carry several files of up to 50 MB each.
     MAX_CONTENT_LENGTH = 10 * MAX_FILE_BYTES + 1024 * 1024

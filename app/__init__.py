@@ -53,7 +53,7 @@ def create_app(
     app.config.update(from_environment(os.environ))
     if overrides:
         app.config.update(overrides)
-    _check_required(app, config_class.REQUIRED_ENVIRONMENT)
+    _check_required(app, _required_for(app, config_class.REQUIRED_ENVIRONMENT))
     _check_time_zone(app)
     _check_session_cookie(app)
     _configure_logging(app)
@@ -81,6 +81,23 @@ def settle_process() -> None:
     A worker that forks keeps more pages shared with its parent, too.
     """
     gc.freeze()
+
+
+def _required_for(app: Flask, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the settings required, the store's own by its backend: a directory or a bucket.
+
+    :raise MissingSettingError: for a backend that does not exist.
+    """
+    from app.storage import BACKENDS
+
+    backend = app.config["STORAGE_BACKEND"]
+    if backend not in BACKENDS:
+        raise MissingSettingError(
+            f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}."
+        )
+    if backend == "s3" and "STORAGE_DIR" in names:
+        names = tuple(name for name in names if name != "STORAGE_DIR") + ("S3_BUCKET",)
+    return names
 
 
 def _check_required(app: Flask, names: tuple[str, ...]) -> None:
@@ -213,7 +230,7 @@ def register_extensions(app: Flask) -> None:
     from app import database, models, tenancy
     from app.extensions import csrf, db, limiter, mail, migrate
     from app.jobs.dispatch import init_dispatcher
-    from app.storage import LocalStorage
+    from app.storage import build_storage
 
     del models  # imported so every table is known to SQLAlchemy and Alembic
     db.init_app(app)
@@ -225,7 +242,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     database.install()
     tenancy.install()
-    app.extensions["storage"] = LocalStorage(app.config["STORAGE_DIR"])
+    # After the database: a local store with no marker asks it whether files were stored.
+    app.extensions["storage"] = build_storage(app)
     init_dispatcher(app)
 
 

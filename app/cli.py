@@ -169,3 +169,78 @@ def regenerate_previews_command(reference: str | None, everything: bool) -> None
     if not dispatcher.redis_url and count:
         dispatcher.wait_for_background()
         click.echo("Read.")
+
+
+@cnc.command("storage-check")
+def storage_check_command() -> None:
+    """Write, read back and delete a probe file in the file store, and say what happened."""
+    from app.services.storage import probe
+
+    result = probe(current_app.extensions["storage"])
+    click.echo(f"File store: {result.store}")
+    for step in result.steps:
+        click.echo(f"  {step}")
+    if not result.ok:
+        raise click.ClickException("The file store does not work: see above.")
+    click.echo("The file store works.")
+
+
+@cnc.command("storage-migrate")
+@click.option(
+    "--to", "backend", required=True, type=click.Choice(["local", "s3"]), help="Copy into it."
+)
+def storage_migrate_command(backend: str) -> None:
+    """Copy every stored file to the other backend, checking each; run it again to resume.
+
+    The source is the backend STORAGE_BACKEND names; the target is set up from the same
+    settings (STORAGE_DIR, or S3_*). Switch STORAGE_BACKEND once the copy reports no error.
+    """
+    from app.services.storage import migrate
+    from app.storage import StorageSetupError, build_storage
+
+    if backend == current_app.config["STORAGE_BACKEND"]:
+        raise click.ClickException(f"The files are already in the {backend} store.")
+    try:
+        target = build_storage(current_app, backend)
+    except StorageSetupError as error:
+        raise click.ClickException(str(error)) from None
+    source = current_app.extensions["storage"]
+    click.echo(f"From {source.describe()}\n  to {target.describe()}")
+    report = migrate(source, target, current_app.config["MAX_FILE_BYTES"])
+    megabytes = report.copied_bytes / (1024 * 1024)
+    click.echo(
+        f"{report.copied} file(s) copied ({megabytes:.1f} MB), {report.skipped} already there, "
+        f"{len(report.missing)} missing from the source, {len(report.failed)} failed."
+    )
+    for key in report.missing:
+        click.echo(f"  missing: {key}")
+    for line in report.failed:
+        click.echo(f"  failed: {line}")
+    if not report.ok:
+        raise click.ClickException("Some files were not copied: run the command again.")
+    click.echo(f"Every file is in the new store: set STORAGE_BACKEND={backend} and restart.")
+
+
+@cnc.command("storage-sweep")
+@click.option(
+    "--older-than-hours",
+    type=click.IntRange(min=1),
+    default=24,
+    show_default=True,
+    help="Only blobs written longer ago than this.",
+)
+@click.option("--force", is_flag=True, help="Delete even when most of the store would go.")
+def storage_sweep_command(older_than_hours: int, force: bool) -> None:
+    """Delete the stored blobs no file or preview names (left by a refused deletion)."""
+    from datetime import timedelta
+
+    from app.services.storage import SweepRefusedError, sweep
+
+    storage = current_app.extensions["storage"]
+    try:
+        removed = sweep(storage, timedelta(hours=older_than_hours), force=force)
+    except SweepRefusedError as error:
+        raise click.ClickException(str(error)) from None
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{len(removed)} blob(s) no row names deleted.")

@@ -5,6 +5,7 @@ queued to the dispatcher the application registered (``register_dispatcher``).
 """
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -13,9 +14,12 @@ from uuid import uuid4
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from app.domain.errors import StorageUnavailable
 from app.extensions import db
 from app.models.outbox import OutboxMessage
 from app.request_id import current_request_id
+
+log = logging.getLogger(__name__)
 
 # What the dispatcher receives: the committed messages' ids, each with its queue.
 Dispatch = Callable[[Mapping[str, str]], None]
@@ -105,6 +109,15 @@ def _take_pending(session: Session) -> dict[str, str]:
 
 
 def _delete_blobs(keys: list[str]) -> None:
+    """Delete blobs no row needs any more; a store that refuses leaves them to the sweep.
+
+    The change they follow is already committed, or already rolled back: failing now would
+    only hide it. A blob left behind is unreachable (no row names it) and
+    ``flask cnc storage-sweep`` deletes it once the store accepts again.
+    """
     storage = current_app.extensions["storage"]
     for key in keys:
-        storage.delete(key)
+        try:
+            storage.delete(key)
+        except StorageUnavailable:
+            log.warning("Blob %s stays in the store until the next sweep", key)

@@ -184,8 +184,23 @@ def app(base_app, storage_dir: Path):
         yield base_app
         db.session.remove()
         clean_database(db.engine)
+    empty_storage(storage_dir)
+
+
+def empty_storage(storage_dir: Path) -> None:
+    """Delete every stored file, keeping the marker that makes the directory the store."""
+    from app.storage import MARKER
+
     for child in storage_dir.iterdir():
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if child.name != MARKER:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def stored_files(storage_dir: Path) -> list[Path]:
+    """Return the files of the store, its marker left out."""
+    from app.storage import MARKER
+
+    return sorted(p for p in storage_dir.rglob("*") if p.is_file() and p.name != MARKER)
 
 
 @pytest.fixture
@@ -242,3 +257,54 @@ def db_session(app):
 @pytest.fixture
 def storage(app):
     return app.extensions["storage"]
+
+
+S3_REGION = "eu-west-3"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 server (moto's) on loopback, for the object store's tests."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def make_s3_store(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch):
+    """Make S3 stores, each on a new bucket of the test server; credentials as boto3 reads them."""
+    import secrets as random_names
+
+    from app.storage.s3 import S3Storage
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret")
+    # Nothing of the machine's own AWS set-up may leak into the tests.
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+    def make(endpoint: str = s3_endpoint, **options: object) -> S3Storage:
+        bucket = f"cnc-test-{random_names.token_hex(6)}"
+        store = S3Storage(bucket, prefix="cnc/", endpoint_url=endpoint, region=S3_REGION, **options)
+        store.client.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION}
+        )
+        return store
+
+    return make
+
+
+def bucket_names(store) -> list[str]:
+    """Return every object name of the store's bucket, under its prefix or not."""
+    answer = store.client.list_objects_v2(Bucket=store.bucket)
+    return sorted(item["Key"] for item in answer.get("Contents", ()))
+
+
+def unfinished_uploads(store) -> list[str]:
+    """Return the names of the bucket's multipart uploads neither completed nor aborted."""
+    answer = store.client.list_multipart_uploads(Bucket=store.bucket)
+    return [item["Key"] for item in answer.get("Uploads", ())]

@@ -62,3 +62,9 @@ class Invalid(DomainError):  # noqa: N818
 
 class FileTooLarge(Invalid):
     """Report an upload above the size limit."""
+
+
+class StorageUnavailable(DomainError):  # noqa: N818
+    """Report a file store that cannot write or read now: full, read-only, or not answering."""
+
+    http_status = 503

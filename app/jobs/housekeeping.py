@@ -23,6 +23,7 @@ from app.services.notification import queue_expired_link_notices, queue_payment_
 from app.services.password_reset import forget_dead_links
 from app.services.preview import forget_unused_previews as forget_previews_of_no_file
 from app.services.sessions import forget_old_sessions
+from app.services.storage import sweep
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,14 @@ def forget_unused_previews() -> int:
     if count:
         log.info("%s unused preview(s) deleted", count)
     return count
+
+
+def sweep_storage() -> int:
+    """Delete the stored blobs no row names, written more than a day ago; return how many."""
+    removed = sweep(current_app.extensions["storage"], timedelta(days=1))
+    if removed:
+        log.info("%s blob(s) no row names deleted from the file store", len(removed))
+    return len(removed)
 
 
 def clean_job_records(now: datetime | None = None) -> dict[str, int]:

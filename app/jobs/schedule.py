@@ -44,6 +44,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("clean-job-records", 60 * MINUTE, housekeeping.clean_job_records),
     PeriodicJob("forget-old-sign-ins", 60 * MINUTE, housekeeping.forget_old_sign_ins),
     PeriodicJob("forget-unused-previews", 24 * 60 * MINUTE, housekeeping.forget_unused_previews),
+    # Bytes a store refused to delete (read-only, down) go once it accepts again.
+    PeriodicJob("sweep-storage", 24 * 60 * MINUTE, housekeeping.sweep_storage),
     # A card payment whose webhook never arrived still ends in PAID.
     PeriodicJob(
         "reconcile-payments", 15 * MINUTE, stripe_jobs.settle_unreported_payments, "stripe"

@@ -17,8 +17,10 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.public.health import health_bp
     from app.views.public.pay import pay_bp
     from app.views.public.stripe_webhook import stripe_webhook_bp
+    from app.views.storage_errors import register_storage_errors
 
     register_formatting(app)
+    register_storage_errors(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(pay_bp)
     # Stripe signs its events; it cannot send our CSRF token.

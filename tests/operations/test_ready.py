@@ -15,6 +15,7 @@ from rq import Worker
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
+from app.storage.local import MARKER
 from tests.conftest import free_port, make_app
 
 
@@ -123,17 +124,23 @@ def test_redis_down_then_back(build, private_redis):
     assert status == 200 and body["failing"] == []
 
 
-def test_storage_missing_then_back(build, tmp_path):
+def test_storage_unmounted_then_back(build, tmp_path):
     root = tmp_path / "mounted-storage"
     app = build(STORAGE_DIR=str(root))
-    status, body = ready(app)
-    assert status == 503 and body["failing"] == ["storage"]
-    assert "FileNotFoundError" in body["checks"]["storage"]["reason"]
+    assert ready(app)[0] == 200
+    marker = (root / MARKER).read_bytes()
+    # The volume goes away under the running app, leaving its empty mount point.
+    shutil.rmtree(root)
     root.mkdir()
     status, body = ready(app)
-    assert status == 200 and body["checks"]["storage"]["status"] == "ok"
-    # The probe leaves nothing behind.
+    assert status == 503 and body["failing"] == ["storage"]
+    assert body["checks"]["storage"]["reason"] == "the storage cannot be written and read back"
     assert list(root.iterdir()) == []
+    (root / MARKER).write_bytes(marker)
+    status, body = ready(app)
+    assert status == 200 and body["checks"]["storage"]["status"] == "ok"
+    # The probe leaves no file behind.
+    assert [path.name for path in root.rglob("*") if path.is_file()] == [MARKER]
 
 
 def _emails(count: int, status: EmailStatus, *, age: timedelta, error: str | None) -> None:

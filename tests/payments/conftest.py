@@ -6,7 +6,6 @@ and ``unchanged`` fixtures run against it.
 
 import os
 import secrets
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +20,7 @@ from app.extensions import db
 from app.models import CheckoutSession, PaymentLink, Project
 from app.models.base import utcnow
 from app.services.payment_link import hash_token
-from tests.conftest import clean_database, free_port, make_app
+from tests.conftest import clean_database, empty_storage, free_port, make_app
 from tests.factories import FileFactory, ProjectFactory
 from tests.jobs.conftest import SmtpServer
 from tests.payments.stripe_standin import StripeStandIn, event, sign
@@ -105,8 +104,7 @@ def app(
         yield pay_base_app
         db.session.remove()
         clean_database(db.engine)
-    for child in storage_dir.iterdir():
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    empty_storage(storage_dir)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy import select
 from app.domain.policy import Role
 from app.extensions import db
 from app.models import EmailMessage, RequestedService
-from tests.conftest import PERMISSION_TABLES, clean_database, make_app
+from tests.conftest import PERMISSION_TABLES, clean_database, empty_storage, make_app
 from tests.factories import (
     PASSWORD,
     CommentFactory,
@@ -92,8 +91,7 @@ def world(csrf_app: Flask, storage_dir: Path) -> Iterator[World]:
         with csrf_app.app_context():
             db.session.remove()
             clean_database(db.engine)
-        for child in storage_dir.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        empty_storage(storage_dir)
 
 
 def _plant(app: Flask) -> World:

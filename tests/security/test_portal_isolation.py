@@ -12,7 +12,7 @@ from app.domain.policy import Role
 from app.extensions import db
 from app.models import Project
 from app.services.file import Upload, add_files
-from tests.conftest import PERMISSION_TABLES
+from tests.conftest import PERMISSION_TABLES, stored_files
 from tests.factories import (
     CommentFactory,
     OrganisationFactory,
@@ -85,7 +85,7 @@ def database_state() -> dict[str, list[tuple]]:
 
 
 def stored_blobs(storage_dir: Path) -> list[Path]:
-    return sorted(p for p in storage_dir.rglob("*") if p.is_file())
+    return stored_files(storage_dir)
 
 
 @pytest.fixture(params=[Role.ORG_MEMBER, Role.ORG_ADMIN])

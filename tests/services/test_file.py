@@ -10,12 +10,13 @@ from app.domain.errors import FileTooLarge, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.models import FileKind, OutboxMessage, ProjectEvent, ProjectFile
 from app.services.file import Upload, add_files, open_file, remove_file, safe_display_name
+from tests.conftest import stored_files
 from tests.factories import ProjectFactory
 from tests.services.conftest import upload
 
 
 def stored_blobs(storage) -> list:
-    return [p for p in storage.root.rglob("*") if p.is_file()]
+    return stored_files(storage.root)
 
 
 def test_member_adds_several_project_files_stored_under_generated_keys(cast, storage):

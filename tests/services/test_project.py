@@ -27,6 +27,7 @@ from app.services.project import (
     set_prices,
     set_priority,
 )
+from tests.conftest import stored_files
 from tests.factories import CommentFactory, OrganisationFactory, ProjectFactory
 from tests.services.conftest import upload
 
@@ -132,7 +133,7 @@ def test_files_of_a_refused_creation_leave_no_bytes(cast, storage, app):
     organisation = OrganisationFactory(project_limit=0)
     with pytest.raises(LimitReached):
         create_project(cast.team, organisation.id, project_input(), [upload()])
-    assert not any(p.is_file() for p in storage.root.rglob("*"))
+    assert stored_files(storage.root) == []
 
 
 def test_edit_changes_allowed_fields_and_records_what_changed(cast):

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app import MissingSettingError, create_app
+from app.storage import MARKER
 from config import database_url, env_bool, from_environment
 
 PRODUCTION = {
@@ -78,6 +79,8 @@ def test_production_counts_rate_limits_in_redis_shared_by_every_process(monkeypa
     for name, value in PRODUCTION.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path))
+    # A store set up before: its marker spares asking the (unreachable) database about it.
+    (tmp_path / MARKER).write_text("")
     app = create_app("production")
     assert app.config["RATELIMIT_ENABLED"] is True
     assert app.config["RATELIMIT_STORAGE_URI"] == PRODUCTION["REDIS_URL"]
@@ -135,3 +138,30 @@ def test_sessions_default_to_thirty_minutes_idle_and_twelve_hours_in_all():
     app = create_app("testing")
 
     assert (app.config["SESSION_IDLE_MINUTES"], app.config["SESSION_LIFETIME_HOURS"]) == (30, 12)
+
+
+def test_production_on_s3_asks_for_a_bucket_instead_of_a_directory(monkeypatch):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("STORAGE_DIR")
+    monkeypatch.setenv("STORAGE_BACKEND", "s3")
+    with pytest.raises(MissingSettingError) as raised:
+        create_app("production")
+    assert "S3_BUCKET" in str(raised.value) and "STORAGE_DIR" not in str(raised.value)
+
+    monkeypatch.setenv("S3_BUCKET", "cnc-pulse-files")
+    monkeypatch.setenv("S3_ENDPOINT_URL", "https://s3.fr-par.scw.cloud")
+    monkeypatch.setenv("S3_PREFIX", "/pulse/")
+    store = create_app("production").extensions["storage"]
+    assert (store.bucket, store.endpoint_url, store.prefix) == (
+        "cnc-pulse-files",
+        "https://s3.fr-par.scw.cloud",
+        "pulse/",
+    )
+    assert store.addressing_style == "path"
+
+
+def test_an_unknown_storage_backend_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("STORAGE_BACKEND", "ftp")
+    with pytest.raises(MissingSettingError, match="STORAGE_BACKEND must be one of local, s3"):
+        create_app("testing")

@@ -12,6 +12,7 @@ from app.domain.policy import Role
 from app.extensions import db
 from app.models import FileKind, ProjectFile
 from app.services.file import Upload, add_files
+from tests.conftest import stored_files
 from tests.factories import FileFactory, OrganisationFactory, ProjectFactory, UserFactory, viewer
 from tests.views.conftest import login
 
@@ -33,7 +34,7 @@ def project_id(member) -> int:
 
 
 def stored(storage_dir: Path) -> list[Path]:
-    return sorted(p for p in storage_dir.rglob("*") if p.is_file())
+    return stored_files(storage_dir)
 
 
 def file_count() -> int:

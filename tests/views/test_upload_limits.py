@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import FileKind, ProjectFile
 from app.services.file import Upload, add_files
 from tests.api.conftest import token_for
+from tests.conftest import stored_files
 from tests.factories import OrganisationFactory, ProjectFactory, UserFactory, viewer
 from tests.views.conftest import login
 
@@ -45,7 +46,7 @@ def project_id(member) -> int:
 
 def on_disk(storage_dir: Path) -> dict[Path, bytes]:
     """Return every file of the storage with its bytes (the browser tests may have left some)."""
-    return {p: p.read_bytes() for p in storage_dir.rglob("*") if p.is_file()}
+    return {p: p.read_bytes() for p in stored_files(storage_dir)}
 
 
 def file_names(project_id: int) -> list[str]:
