@@ -8,6 +8,7 @@ from datetime import datetime
 
 from app.archive import ArchiveEntry, compress_type_for, stream_zip, unique_names
 from app.storage import LocalStorage
+from app.storage.local import prepare_root
 
 MB = 1024 * 1024
 
@@ -35,6 +36,7 @@ def test_compressed_formats_are_stored_and_text_formats_deflated():
 
 
 def test_large_files_stream_in_small_chunks_with_little_memory(tmp_path):
+    prepare_root(tmp_path, None)
     storage = LocalStorage(tmp_path)
     gcode = b"".join(
         b"N%d G01 X%d.125 Y-%d.5 F1200\n" % (i, i % 997, i % 353) for i in range(450_000)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from app.storage.local import prepare_root
 from config import CONFIGS, from_environment
 from tests.conftest import ROOT
 
@@ -70,6 +71,8 @@ def test_the_example_names_no_setting_nothing_reads():
     known = (
         environment.asked
         | {"CNC_ENV", "FLASK_APP"}
+        # The object store's credentials, which boto3 reads itself (STORAGE_BACKEND=s3).
+        | {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
         | set(re.findall(r'"(GUNICORN_\w+)"', gunicorn))
         | set(re.findall(r"\$\{([A-Z_]+)", compose))
     )
@@ -85,6 +88,8 @@ def test_every_required_setting_is_set_not_commented_out():
 def test_the_example_with_a_secret_key_builds_the_production_app(tmp_path: Path):
     """Every value shown, uncommented, is one the app accepts; only SECRET_KEY is left to fill."""
     environment = {name: value for name, (_, value) in example_settings().items()}
+    # The store's directory, marked as the store: the production app checks it at start.
+    prepare_root(tmp_path / "storage", None)
     environment |= {"PATH": os.environ["PATH"], "STORAGE_DIR": str(tmp_path / "storage")}
     refused = _build(environment)
     assert refused.returncode != 0
