@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -141,7 +141,8 @@ def mark_enqueued(ids: Sequence[str]) -> None:
     """Record that these messages are on a queue now.
 
     A plain UPDATE on a connection of its own: the caller's transaction is already committed,
-    and a fast worker may have finished the job, so DONE and FAILED rows stay as they are.
+    and a fast worker may have finished the job, so DONE and FAILED rows stay as they are, and
+    so does one whose attempt already failed (PENDING until its next try, for the sweep).
     """
     if not ids:
         return
@@ -150,7 +151,11 @@ def mark_enqueued(ids: Sequence[str]) -> None:
             update(OutboxMessage)
             .where(
                 OutboxMessage.id.in_(ids),
-                OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value]),
+                or_(
+                    OutboxMessage.status == OutboxStatus.ENQUEUED.value,
+                    (OutboxMessage.status == OutboxStatus.PENDING.value)
+                    & OutboxMessage.next_attempt_at.is_(None),
+                ),
             )
             .values(status=OutboxStatus.ENQUEUED.value, enqueued_at=utcnow())
         )
