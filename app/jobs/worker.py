@@ -54,7 +54,7 @@ class _OutlivesRedis(BaseWorker):
     """
 
     reconnect_first_wait = 0.5
-    reconnect_max_wait = 10.0
+    reconnect_max_wait = 5.0
     # RQ's own wait while dequeueing, which grows to a minute by default.
     max_connection_wait_time = reconnect_max_wait
 

@@ -34,6 +34,8 @@ from app.services.notification import notify, resend_email
 from app.uow import transaction
 from tests.factories import ProjectFactory
 from tests.jobs.conftest import (
+    DOCUMENTED_WORKER,
+    FORKING_WORKER,
     SmtpServer,
     free_port,
     inside,
@@ -234,14 +236,16 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.kill()
 
 
+@pytest.mark.parametrize("worker_class", [DOCUMENTED_WORKER, FORKING_WORKER])
 def test_a_worker_outlives_a_redis_restart_and_what_redis_lost_is_sent_again(
-    spawn, make_jobs_app, private_redis, smtp_server
+    spawn, make_jobs_app, private_redis, smtp_server, worker_class
 ):
     url = private_redis.url
     app = make_jobs_app(REDIS_URL=url, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     with inside(app):
         project = ProjectFactory(client_email="jean@client.test")
-        worker = spawn(rq_worker_command(url, scheduler=False), smtp_server.port, REDIS_URL=url)
+        command = rq_worker_command(url, worker_class, scheduler=False)
+        worker = spawn(command, smtp_server.port, REDIS_URL=url)
         redis = Redis.from_url(url)
         # The worker is busy when Redis goes: the emails queued meanwhile wait in Redis.
         busy = Queue("default", connection=redis).enqueue(time.sleep, 3)
@@ -273,10 +277,13 @@ def test_a_worker_outlives_a_redis_restart_and_what_redis_lost_is_sent_again(
     assert worker.popen.poll() is None
     lines = worker.lines()
     assert [line for line in lines if "Redis is back" in line]
+    # The busy job ended while Redis was away; the worker waited instead of quitting.
+    assert [line for line in lines if f"Redis went away while job {busy.id} ended" in line]
     assert not [line for line in lines if "unhandled exception, quitting" in line]
     assert len(messages) == 8 and set(messages.values()) == {1}
     counts = each_once(smtp_server)
     assert len(smtp_server.messages) == 16 and set(counts.values()) == {1}
+    print("\n".join(line for line in lines if "Redis" in line))
     print(
         f"\nredis restart: down {restarted - killed:.1f} s, new emails out "
         f"{back_after:.1f} s after its return; 16 of 16 delivered once"
