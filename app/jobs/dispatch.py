@@ -4,27 +4,29 @@ import logging
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 from app.extensions import db
 from app.jobs.runner import run_outbox_message
 from app.models.base import utcnow
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.services.outbox import RETRY_INTERVALS, mark_enqueued
+from app.services.outbox import claim_for_dispatch, mark_enqueued
 from app.uow import register_dispatcher
 
 log = logging.getLogger(__name__)
 
-# An ENQUEUED message not DONE after this long lost its worker, unless RQ still holds it.
-STALE_ENQUEUED = timedelta(minutes=30)
+# An ENQUEUED message not DONE after this long is checked: if RQ no longer holds a live job
+# for it (Redis lost it, or its worker died), it goes back on its queue. The check is one
+# round trip to Redis for every such message.
+STALE_ENQUEUED = timedelta(minutes=2)
 _ACTIVE_JOB_STATUSES = frozenset(
     {
         JobStatus.CREATED,
@@ -173,11 +175,11 @@ def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool
         # A finished or failed job keeps its id for a while; make room for the new attempt.
         job.delete()
     try:
+        # No RQ retry: a failed message records when it is due again, and the sweep sends it.
         Queue(queue_name, connection=connection).enqueue_call(
             run_outbox_message,
             args=(message_id,),
             job_id=message_id,
-            retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
             description=f"outbox {message_id}",
             unique=True,
         )
@@ -204,26 +206,82 @@ def _run_in_app(app: Flask, message_id: str) -> None:
         _run_inline(message_id)
 
 
-def sweep_outbox(older_than_seconds: int = 60) -> int:
-    """Dispatch again what never reached a worker; return how many messages were sent on.
+def sweep_outbox(older_than_seconds: int = 60, now: datetime | None = None) -> int:
+    """Dispatch again what is due and no worker holds; return how many messages were sent on.
 
-    Picks PENDING messages older than ``older_than_seconds`` (Redis was down, or an inline
-    run failed) and ENQUEUED ones not DONE 30 minutes later whose RQ job is gone (the
-    worker died, or Redis lost it).
+    Picks PENDING messages whose retry time has passed, or never tried and older than
+    ``older_than_seconds`` (Redis was down, or an inline run failed), and ENQUEUED ones not
+    DONE after :data:`STALE_ENQUEUED` whose RQ job is gone or over (Redis lost it, or its
+    worker died). A message whose RQ job is still queued, running or scheduled is left to it.
+    Each is claimed by a conditional UPDATE first, so two sweeps at once dispatch it once.
     """
-    now = utcnow()
-    pending = (OutboxMessage.status == OutboxStatus.PENDING.value) & (
-        OutboxMessage.created_at <= now - timedelta(seconds=older_than_seconds)
+    now = now or utcnow()
+    due = (OutboxMessage.status == OutboxStatus.PENDING.value) & or_(
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.next_attempt_at.is_(None)
+        & (OutboxMessage.created_at <= now - timedelta(seconds=older_than_seconds)),
     )
     stale = (OutboxMessage.status == OutboxStatus.ENQUEUED.value) & (
         OutboxMessage.enqueued_at <= now - STALE_ENQUEUED
     )
+    dispatcher: Dispatcher = current_app.extensions["dispatcher"]
+    if not dispatcher.redis_url:
+        # Inline, nothing is ENQUEUED: a message runs in the process that dispatched it.
+        stale = false()
     with db.engine.connect() as connection:
-        ids = list(
-            connection.scalars(
-                select(OutboxMessage.id)
-                .where(or_(pending, stale))
-                .order_by(OutboxMessage.created_at)
+        rows = connection.execute(
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.enqueued_at)
+            .where(or_(due, stale))
+            .order_by(OutboxMessage.created_at)
+        ).all()
+    if not rows:
+        return 0
+    if not dispatcher.redis_url:
+        return _dispatch([row.id for row in rows])
+    return redispatch([tuple(row) for row in rows])
+
+
+def redispatch(seen: list[tuple[str, str, datetime | None]]) -> int:
+    """Hand RQ again the messages it holds no live job for; return how many were handed.
+
+    :param seen: each message's id, status and ``enqueued_at`` as read; a message changed
+        since (another sweep took it, a worker finished it) is left alone.
+    """
+    dispatcher: Dispatcher = current_app.extensions["dispatcher"]
+    try:
+        held = _held_by_rq(dispatcher.connection, [message_id for message_id, _, _ in seen])
+    except RedisError as error:
+        log.warning("Redis unreachable, outbox sweep skipped: %s", error)
+        return 0
+    claimed = claim_for_dispatch([row for row in seen if row[0] not in held])
+    return _dispatch(claimed)
+
+
+def _held_by_rq(connection: Redis, ids: list[str]) -> set[str]:
+    """Return the ids whose RQ job is still queued, running, deferred or scheduled.
+
+    One round trip: the status field of each job's hash, absent when Redis lost the job.
+    """
+    with connection.pipeline(transaction=False) as pipeline:
+        for message_id in ids:
+            pipeline.hget(Job.key_for(message_id), "status")
+        statuses = pipeline.execute()
+    return {
+        message_id
+        for message_id, status in zip(ids, statuses, strict=True)
+        if status is not None and JobStatus(status.decode()) in _ACTIVE_JOB_STATUSES
+    }
+
+
+def redispatch_abandoned(job_ids: list[str]) -> int:
+    """Hand RQ again the ENQUEUED messages whose jobs RQ just declared abandoned."""
+    if not job_ids:
+        return 0
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.enqueued_at).where(
+                OutboxMessage.id.in_(job_ids),
+                OutboxMessage.status == OutboxStatus.ENQUEUED.value,
             )
-        )
-    return _dispatch(ids)
+        ).all()
+    return redispatch([tuple(row) for row in rows]) if rows else 0

@@ -34,22 +34,27 @@ def recover_lost_jobs(now: float | None = None) -> int:
     :param now: the time, in seconds since the epoch, against which RQ's heartbeats are judged.
     :return: how many outbox messages were dispatched again.
     """
-    recover_abandoned_jobs(now)
-    return dispatch.sweep_outbox()
+    return recover_abandoned_jobs(now) + dispatch.sweep_outbox()
 
 
-def recover_abandoned_jobs(now: float | None = None) -> None:
-    """Hand RQ the jobs whose worker stopped sending heartbeats (killed, or its machine died).
+def recover_abandoned_jobs(now: float | None = None) -> int:
+    """Fail the jobs whose worker stopped sending heartbeats, and queue their messages again.
 
-    RQ retries such a job if it has retries left, else fails it; a failed one is dispatched
-    again by the sweep once its outbox message is stale. RQ's workers do this themselves only
-    every ten minutes.
+    A worker killed in the middle of a job (its machine died, the OOM killer) leaves it in
+    RQ's started registry; RQ's workers notice only every ten minutes. Its outbox message is
+    dispatched again at once, its attempt already counted.
+
+    :return: how many outbox messages were dispatched again.
     """
     connection = _redis()
     if connection is None:
-        return
+        return 0
+    abandoned: list[str] = []
     for name in current_app.config["RQ_QUEUES"]:
-        StartedJobRegistry(name, connection=connection).cleanup(timestamp=now)
+        registry = StartedJobRegistry(name, connection=connection)
+        abandoned += registry.get_expired_job_ids(now)
+        registry.cleanup(timestamp=now)
+    return dispatch.redispatch_abandoned(abandoned)
 
 
 def remind_expiring_payment_links() -> int:

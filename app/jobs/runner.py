@@ -19,7 +19,8 @@ def run_outbox_message(message_id: str) -> None:
 
     A message already DONE (a duplicate job) or FAILED (given up) is skipped.
 
-    :raise Exception: whatever the handler raised, after recording it, so RQ retries.
+    :raise Exception: whatever the handler raised, after recording it (and when the message
+        is due again) for the outbox sweep; RQ keeps the traceback.
     """
     with job_context():
         _run(message_id)

@@ -15,23 +15,117 @@ translations; then:
   with its parent: the database connections (emptied without being closed, as they are still
   the parent's) and the application's Redis client. SMTP connections are opened per job.
 
+Both wait for Redis when it goes away (restarted, failed over, its machine rebooted) and work on
+once it is back, where RQ's worker would quit: see :class:`_OutlivesRedis`.
+
 docs/jobs.md compares them: forking costs tens of milliseconds per job (the horse's copy-on-write
 pages, a new database connection, cold statement caches), several times the job itself.
 """
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import worker_registration
 from rq.job import Job
 from rq.queue import Queue
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 
 from app.jobs.runner import forget_inherited_connections, worker_app
 
+_REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
+_T = TypeVar("_T")
 
-class _BuildsAppOnce(BaseWorker):
+
+class _OutlivesRedis(BaseWorker):
+    """Wait for Redis to come back, with growing pauses, instead of quitting when it goes away.
+
+    RQ's work loop quits on any error it does not expect, and a lost Redis connection raised
+    anywhere but while waiting for a job is one: the worker would stay dead. Each step of the
+    loop that talks to Redis is wrapped here: when Redis is unreachable the worker waits
+    (``reconnect_first_wait`` seconds, doubling up to ``reconnect_max_wait``), pings until
+    Redis answers, registers itself again (a restarted Redis has forgotten it) and goes on.
+    A job whose ending could not be recorded in RQ is not run again by the worker: its outbox
+    message says what became of it, and the outbox sweep sends again what Redis lost.
+    """
+
+    reconnect_first_wait = 0.5
+    reconnect_max_wait = 5.0
+    # RQ's own wait while dequeueing, which grows to a minute by default.
+    max_connection_wait_time = reconnect_max_wait
+
+    def check_for_suspension(self, burst: bool) -> None:
+        self._through_outage(lambda: super(_OutlivesRedis, self).check_for_suspension(burst))
+
+    def run_maintenance_tasks(self) -> None:
+        self._through_outage(super().run_maintenance_tasks)
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        parent = super().dequeue_job_and_maintain_ttl
+        return self._through_outage(lambda: parent(timeout, max_idle_time))
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        if pipeline is not None:
+            # Queued on a pipeline: nothing reaches Redis here.
+            super().heartbeat(timeout, pipeline)
+            return
+        parent = super().heartbeat
+        self._through_outage(lambda: parent(timeout))
+
+    def _through_outage(self, step: Callable[[], _T]) -> _T:
+        """Run ``step``; while Redis is unreachable, wait for it and run the step again."""
+        while True:
+            try:
+                return step()
+            except _REDIS_AWAY as error:
+                self._wait_for_redis(error)
+
+    def _after_job_outage(self, job: Job, error: Exception) -> None:
+        self.log.warning(
+            "Worker %s: Redis went away while job %s ended; its outbox message keeps its outcome",
+            self.name,
+            job.id,
+        )
+        self._wait_for_redis(error)
+
+    def _wait_for_redis(self, error: Exception) -> None:
+        wait = self.reconnect_first_wait
+        started = time.monotonic()
+        while True:
+            self.log.warning(
+                "Worker %s: Redis unreachable (%s); trying again in %.1f s", self.name, error, wait
+            )
+            time.sleep(wait)
+            wait = min(wait * 2, self.reconnect_max_wait)
+            try:
+                self.connection.ping()
+                self._register_again()
+            except _REDIS_AWAY as again:
+                error = again
+                continue
+            self.log.warning(
+                "Worker %s: Redis is back after %.0f s; working on",
+                self.name,
+                time.monotonic() - started,
+            )
+            return
+
+    def _register_again(self) -> None:
+        """Write the worker's record again, as at its birth, over what may be left of it."""
+        with self.connection.pipeline() as pipeline:
+            pipeline.hset(self.key, mapping=self.serialize())
+            worker_registration.register(self, pipeline)
+            pipeline.expire(self.key, self.worker_ttl + 60)
+            pipeline.execute()
+
+
+class _BuildsAppOnce(_OutlivesRedis):
     """Build and warm the application when the worker starts, before any job."""
 
     app: Flask | None = None
@@ -54,6 +148,12 @@ class AppWorker(_BuildsAppOnce, SimpleWorker):
     """
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            self._execute_job(job, queue)
+        except _REDIS_AWAY as error:
+            self._after_job_outage(job, error)
+
+    def _execute_job(self, job: Job, queue: Queue) -> None:
         # SimpleWorker's steps, with the heartbeats around the job itself.
         self.prepare_execution(job)
         done = threading.Event()
@@ -85,6 +185,12 @@ class AppWorker(_BuildsAppOnce, SimpleWorker):
 
 class ForkingAppWorker(_BuildsAppOnce, Worker):
     """Fork a work horse per job from the application built once at start."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            super().execute_job(job, queue)
+        except _REDIS_AWAY as error:
+            self._after_job_outage(job, error)
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         forget_inherited_connections()

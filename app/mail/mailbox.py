@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from app.mail.transport import OutgoingEmail, build_message
+from app.mail.transport import Claim, OutgoingEmail, build_message
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,14 @@ def key_digest(dedupe_key: str) -> str:
 
 
 def deliver_each(
-    directory: str, emails: Sequence[OutgoingEmail], reply_to: str | None = None
+    directory: str,
+    emails: Sequence[OutgoingEmail],
+    reply_to: str | None = None,
+    claim: Claim | None = None,
 ) -> Iterator[tuple[OutgoingEmail, str | None]]:
     """Write ``emails`` into the Maildir at ``directory``; yield each with its error, or None.
+
+    An email ``claim`` refuses is skipped, as :func:`app.mail.transport.send_each` does.
 
     The folder and its ``tmp``, ``new`` and ``cur`` subfolders are made if need be.
     """
@@ -43,6 +48,8 @@ def deliver_each(
             yield email, f"{type(error).__name__}: {error}"
         return
     for email in emails:
+        if claim is not None and not claim(email):
+            continue
         try:
             _write(Path(directory), email, reply_to)
         except OSError as error:

@@ -3,7 +3,7 @@
 import hashlib
 import logging
 import smtplib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from email import charset
 from email.header import Header
@@ -84,12 +84,17 @@ class TimeoutConnection(Connection):
                 self.host.close()
 
 
+# Called right before an email goes: False skips it (another sender has sent it meanwhile).
+Claim = Callable[[OutgoingEmail], bool]
+
+
 def send_each(
-    emails: Sequence[OutgoingEmail], reply_to: str | None = None
+    emails: Sequence[OutgoingEmail], reply_to: str | None = None, claim: Claim | None = None
 ) -> Iterator[tuple[OutgoingEmail, str | None]]:
     """Send ``emails`` over one SMTP connection; yield each with its error, or None once sent.
 
-    Each carries ``reply_to`` as its Reply-To, when given.
+    Each carries ``reply_to`` as its Reply-To, when given. An email ``claim`` refuses is
+    skipped and not yielded.
 
     Each outcome is yielded as soon as it is known, before the next email goes, so the caller
     can record it at once. A server that cannot be reached fails every email left.
@@ -101,9 +106,10 @@ def send_each(
     try:
         with connection:
             for email in emails:
-                error = _send_one(connection, email, reply_to)
                 done += 1
-                yield email, error
+                if claim is not None and not claim(email):
+                    continue
+                yield email, _send_one(connection, email, reply_to)
     except (smtplib.SMTPException, OSError) as error:
         # Only opening the connection gets here: every email left is unsent.
         log.warning("SMTP server unreachable: %s", error)

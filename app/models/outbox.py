@@ -11,7 +11,7 @@ from app.models.base import UTCDateTime, utcnow
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "PENDING"  # written, not yet handed to a queue
+    PENDING = "PENDING"  # written, or failed and waiting for next_attempt_at; not on a queue
     ENQUEUED = "ENQUEUED"  # on the queue (or running inline)
     DONE = "DONE"
     FAILED = "FAILED"  # the last retry failed; the team can retry it
@@ -40,6 +40,8 @@ class OutboxMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When a failed message is due to be tried again; the outbox sweep dispatches it then.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class EmailStatus(StrEnum):
@@ -76,3 +78,6 @@ class EmailMessage(Model):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The outbox message now in charge of sending it, when not the one that wrote it: the
+    # team's resend. The log reads that message to tell a retry still to come from none.
+    sending_outbox_id: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -4,9 +4,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.mail import mailbox
@@ -14,12 +17,14 @@ from app.mail.attachments import render_attachment
 from app.mail.render import RenderedEmail
 from app.mail.transport import OutgoingEmail, send_each
 from app.models.base import utcnow
-from app.models.outbox import EmailMessage, EmailStatus
+from app.models.outbox import EmailMessage, EmailStatus, OutboxMessage, OutboxStatus
 from app.services.settings import reply_to_address
 from app.uow import transaction
 
 log = logging.getLogger(__name__)
 
+# The outbox job of the team's resend (see app.jobs.email.send_logged_email).
+RESEND_JOB = "resend_email"
 NO_MAIL_SERVER = "No mail server is configured (MAIL_SERVER is not set); resend it once one is."
 _ERROR_LENGTH = 2000
 _MAX_KEY_LENGTH = 200  # EmailMessage.dedupe_key
@@ -111,17 +116,74 @@ def deliver(email_ids: list[int]) -> list[int]:
         return []
     pending, failed = _attach(pending, {row.id: row.attachment for row in rows})
     reply_to = reply_to_address()
-    if config.get("MAIL_SERVER"):
-        outcomes = send_each(pending, reply_to)
-    else:
-        outcomes = mailbox.deliver_each(config["MAIL_MAILBOX_DIR"], pending, reply_to)
     # Settings and documents were read: nothing stays open while the server takes its time.
     db.session.rollback()
-    for email, error in outcomes:
-        record_attempt(email.id, error)
-        if error is not None:
-            failed.append(email.id)
+    lock = _SendingLock()
+    try:
+        if config.get("MAIL_SERVER"):
+            outcomes = send_each(pending, reply_to, claim=lock.take)
+        else:
+            outcomes = mailbox.deliver_each(
+                config["MAIL_MAILBOX_DIR"], pending, reply_to, claim=lock.take
+            )
+        for email, error in outcomes:
+            lock.record(email.id, error)
+            if error is not None:
+                failed.append(email.id)
+    finally:
+        lock.release()
     return failed
+
+
+class _SendingLock:
+    """Hold the row of the one email being sent, so no other job or resend sends it meanwhile.
+
+    Before an email goes, its row is locked (``SELECT … FOR UPDATE``, waiting for whoever holds
+    it) and read again: an email another sender marked SENT meanwhile is skipped. The outcome
+    is written on the same transaction, whose commit frees the row; a process that dies while
+    sending frees it with its connection. One row at a time, so two senders never wait on each
+    other in a circle.
+    """
+
+    def __init__(self) -> None:
+        self._held: tuple[Connection, int] | None = None
+
+    def take(self, email: OutgoingEmail) -> bool:
+        self.release()
+        connection = db.engine.connect()
+        try:
+            status = connection.scalar(
+                select(EmailMessage.status).where(EmailMessage.id == email.id).with_for_update()
+            )
+        except BaseException:
+            connection.close()
+            raise
+        if status is None or status == EmailStatus.SENT.value:
+            log.info("Email %s was sent meanwhile; not sent again", email.id)
+            connection.close()
+            return False
+        self._held = (connection, email.id)
+        return True
+
+    def record(self, email_id: int, error: str | None) -> None:
+        """Write an outcome: on the held row's transaction, or on a transaction of its own."""
+        held, self._held = self._held, None
+        if held is None or held[1] != email_id:
+            if held is not None:
+                held[0].close()
+            record_attempt(email_id, error)
+            return
+        connection = held[0]
+        try:
+            connection.execute(_RECORD_ATTEMPT, {"email_id": email_id, **_outcome(error)})
+            connection.commit()
+        finally:
+            connection.close()
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held[0].close()
 
 
 # What sending a logged email needs from its row, in the order of OutgoingEmail's fields,
@@ -170,25 +232,28 @@ def record_attempt(email_id: int, error: str | None) -> None:
     """Note one attempt at an email: SENT when ``error`` is None, else FAILED with the error.
 
     One UPDATE, committed at once: the log says SENT as soon as the server took the email.
-    Only emails not yet sent are sent, so a failed one has no sending time to keep.
+    Only emails not yet sent are sent, so a failed one has no sending time to keep; an email
+    another sender has sent meanwhile stays SENT.
     """
-    if error is None:
-        outcome = {"status": EmailStatus.SENT.value, "sent_at": utcnow(), "last_error": None}
-    else:
-        outcome = {
-            "status": EmailStatus.FAILED.value,
-            "sent_at": None,
-            "last_error": error[:_ERROR_LENGTH],
-        }
     with transaction() as session:
-        session.execute(_RECORD_ATTEMPT, {"email_id": email_id, **outcome})
+        session.execute(_RECORD_ATTEMPT, {"email_id": email_id, **_outcome(error)})
+
+
+def _outcome(error: str | None) -> dict[str, object]:
+    if error is None:
+        return {"status": EmailStatus.SENT.value, "sent_at": utcnow(), "last_error": None}
+    return {
+        "status": EmailStatus.FAILED.value,
+        "sent_at": None,
+        "last_error": error[:_ERROR_LENGTH],
+    }
 
 
 # Built once: it runs once per email sent.
 _EMAILS = EmailMessage.__table__
 _RECORD_ATTEMPT = (
     update(_EMAILS)
-    .where(_EMAILS.c.id == bindparam("email_id"))
+    .where(_EMAILS.c.id == bindparam("email_id"), _EMAILS.c.status != EmailStatus.SENT.value)
     .values(
         attempts=_EMAILS.c.attempts + 1,
         status=bindparam("status", type_=_EMAILS.c.status.type),
@@ -243,3 +308,68 @@ def prepare_resend(message_id: str, email_id: int) -> Resend | None:
                 session.add(target)
                 session.flush()
         return Resend(target.id, email.outbox_id)
+
+
+class Delivery(StrEnum):
+    """Where a logged email stands, as the team sees it in the log."""
+
+    SENT = "sent"
+    COPY_QUEUED = "copy_queued"  # sent, and a resent copy is on its way
+    QUEUED = "queued"  # not tried yet, or tried again right now
+    RETRYING = "retrying"  # failed, and its job tries again at ``next_attempt_at``
+    FAILED = "failed"  # failed for good: nothing will send it unless the team resends it
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """An email's :class:`Delivery`, and when its next automatic try is due if one is."""
+
+    delivery: Delivery
+    next_attempt_at: datetime | None = None
+
+    @property
+    def resendable(self) -> bool:
+        """Say whether Resend may queue it: nothing else is going to send it."""
+        return self.delivery in (Delivery.SENT, Delivery.FAILED)
+
+
+_LIVE = (OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value)
+
+
+def delivery_states(session: Session, emails: Sequence[EmailMessage]) -> dict[int, DeliveryState]:
+    """Return where each email stands, reading the outbox messages in charge of them at once.
+
+    The message in charge is the team's last resend of it, else the job that wrote it. While
+    that message is PENDING or ENQUEUED, a failed email will be tried again by it.
+    """
+    in_charge = {email.id: email.sending_outbox_id or email.outbox_id for email in emails}
+    ids = {message_id for message_id in in_charge.values() if message_id}
+    messages = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.job,
+                    OutboxMessage.status,
+                    OutboxMessage.next_attempt_at,
+                ).where(OutboxMessage.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    states: dict[int, DeliveryState] = {}
+    for email in emails:
+        message = messages.get(in_charge[email.id])
+        live = message is not None and message.status in _LIVE
+        if email.status == EmailStatus.SENT.value:
+            copying = live and message.job == RESEND_JOB
+            states[email.id] = DeliveryState(Delivery.COPY_QUEUED if copying else Delivery.SENT)
+        elif not live:
+            states[email.id] = DeliveryState(Delivery.FAILED)
+        elif email.status == EmailStatus.FAILED.value and message.next_attempt_at is not None:
+            states[email.id] = DeliveryState(Delivery.RETRYING, message.next_attempt_at)
+        else:
+            states[email.id] = DeliveryState(Delivery.QUEUED)
+    return states

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain.errors import N_, Conflict, Invalid, NotFound
@@ -23,10 +24,10 @@ from app.models import (
     Project,
 )
 from app.models.base import utcnow
+from app.services.email_log import RESEND_JOB, Delivery, delivery_states
 from app.uow import queue_job, transaction
 
 NOTIFICATION_JOB = "send_notification"
-RESEND_JOB = "resend_email"
 EMAIL_QUEUE = "email"
 
 
@@ -87,18 +88,46 @@ def set_preference(user_id: int, kind: str, enabled: bool) -> None:
             preference.enabled = enabled
 
 
-def resend_email(email_message_id: int) -> str:
+# Why a resend is refused, by where the email stands.
+_NOT_RESENT = {
+    Delivery.QUEUED: N_(
+        "This email is already on its way: it will be sent once, without a resend."
+    ),
+    Delivery.RETRYING: N_(
+        "This email failed but will be tried again automatically; it will be sent then, once. "
+        "Resend it only if it fails for good."
+    ),
+    Delivery.COPY_QUEUED: N_("A copy of this email is already on its way."),
+}
+
+
+def resend_email(email_message_id: int, seen: Delivery | None = None) -> str:
     """Queue one logged email to be sent again; return the outbox id.
 
-    A failed email is retried as it is; a sent one goes out as a new copy in the log.
+    A failed email is retried as it is; a sent one goes out as a new copy in the log. The
+    email's row is locked while deciding, so of two resends at once one is queued and the
+    other refused; an email that something is still going to send is refused too.
+
+    :param seen: where the email stood when the team asked: a resend of an email seen failed
+        that was sent meanwhile (by its automatic retry) is refused rather than copied.
 
     :raise NotFound: if the email is not in the log.
-    :raise Conflict: if it carried a payment link that is no longer stored.
+    :raise Conflict: if it carried a payment link that is no longer stored, if it is queued
+        or waiting for its next automatic try, or being sent right now.
     """
     with transaction() as session:
-        email = session.get(EmailMessage, email_message_id)
+        try:
+            email = session.get(EmailMessage, email_message_id, with_for_update={"nowait": True})
+        except OperationalError as error:
+            # Its row is held by a job sending it, or by another resend being queued.
+            raise Conflict(N_("This email is being sent right now.")) from error
         if email is None:
             raise NotFound(N_("Email not found."))
+        state = delivery_states(session, [email])[email.id]
+        if not state.resendable:
+            raise Conflict(_NOT_RESENT[state.delivery])
+        if seen is not None and seen is not Delivery.SENT and state.delivery is Delivery.SENT:
+            raise Conflict(N_("This email was sent meanwhile; it was not sent again."))
         if f"/pay/{SCRUBBED_TOKEN}" in email.body_text:
             raise Conflict(
                 N_(
@@ -108,13 +137,16 @@ def resend_email(email_message_id: int) -> str:
             )
         if email.status != EmailStatus.SENT.value:
             email.status = EmailStatus.PENDING.value
-        return queue_job(
+        message_id = queue_job(
             session,
             RESEND_JOB,
             {"email_id": email.id},
             queue=EMAIL_QUEUE,
             project_id=email.project_id,
         )
+        # The log reads this message to know the email is on its way.
+        email.sending_outbox_id = message_id
+        return message_id
 
 
 # A link whose project still waits for its payment; a link's project never changes.

@@ -4,9 +4,10 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, update
 
 from app.domain import policy
 from app.domain.errors import N_, Conflict, NotFound, PermissionDenied
@@ -19,8 +20,9 @@ from app.uow import send_after_commit, transaction
 
 log = logging.getLogger(__name__)
 
-# Waits between RQ's retries of a failed job: about 34 minutes in all, so a mail server or
-# Stripe outage of that length delays a message without losing it.
+# Waits (seconds) before each new try of a failed message: about 34 minutes in all, so a mail
+# server or Stripe outage of that length delays a message without losing it. The outbox sweep
+# dispatches a message once its wait is over, so each wait lasts until the next sweep at most.
 RETRY_INTERVALS = (10, 30, 60, 120, 300, 600, 900)
 # The first run plus one per retry; after the last the message is FAILED for the team.
 MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
@@ -41,7 +43,9 @@ def start_attempt(message_id: str) -> Attempt | None:
     """Count one more attempt and return what it runs.
 
     Returns None for a message that is missing, DONE (a duplicate job) or FAILED (given up).
-    The count is one UPDATE, so two workers handed the same message count two attempts.
+    The count is one UPDATE, so two workers handed the same message count two attempts. A
+    message that used up its attempts without recording a failure (each one killed its
+    worker) is marked FAILED instead of being run again.
     """
     with transaction() as session:
         # Counted before running, so an attempt that kills the process still counts.
@@ -50,6 +54,7 @@ def start_attempt(message_id: str) -> Attempt | None:
             .where(
                 OutboxMessage.id == message_id,
                 OutboxMessage.status.not_in([OutboxStatus.DONE.value, OutboxStatus.FAILED.value]),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
             )
             .values(attempts=OutboxMessage.attempts + 1)
             .returning(
@@ -60,16 +65,24 @@ def start_attempt(message_id: str) -> Attempt | None:
             )
         ).first()
         if started is None:
-            status = session.scalar(
-                select(OutboxMessage.status).where(OutboxMessage.id == message_id)
-            )
-            if status is None:
-                log.warning("Outbox message %s does not exist; nothing to run", message_id)
-            else:
-                log.info("Outbox message %s is %s; skipped", message_id, status)
+            _skip(session, message_id)
             return None
     job, payload, attempts, request_id = started
     return Attempt(job, json.loads(payload), attempts, request_id)
+
+
+def _skip(session: Any, message_id: str) -> None:
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        log.warning("Outbox message %s does not exist; nothing to run", message_id)
+    elif message.status in (OutboxStatus.DONE.value, OutboxStatus.FAILED.value):
+        log.info("Outbox message %s is %s; skipped", message_id, message.status)
+    else:
+        message.status = OutboxStatus.FAILED.value
+        message.last_error = (message.last_error or "Every attempt stopped its worker.")[
+            :_ERROR_LENGTH
+        ]
+        log.error("Outbox message %s used up its %s attempts; failed", message_id, MAX_ATTEMPTS)
 
 
 def finish_message(message_id: str) -> None:
@@ -83,25 +96,73 @@ def finish_message(message_id: str) -> None:
 
 
 def record_failure(message_id: str, attempt: int, error: Exception) -> None:
-    """Keep the error on the message; give up on it after the last attempt."""
+    """Keep the error on the message and say when it is tried again; after the last, give up.
+
+    A message to try again goes back to PENDING with its ``next_attempt_at``: the outbox sweep,
+    not RQ, dispatches it once that time has passed.
+    """
     # The handler's own transaction has rolled back, but a failed flush can leave the session
     # needing it too.
     db.session.rollback()
     with transaction() as session:
         message = session.get(OutboxMessage, message_id)
         message.last_error = f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
+        if message.status in (OutboxStatus.DONE.value, OutboxStatus.FAILED.value):
+            return
         if attempt >= MAX_ATTEMPTS:
             message.status = OutboxStatus.FAILED.value
+            message.next_attempt_at = None
             log.error("Outbox message %s failed for good after %s attempts", message_id, attempt)
         else:
-            log.warning("Outbox message %s failed (attempt %s): %s", message_id, attempt, error)
+            message.status = OutboxStatus.PENDING.value
+            message.next_attempt_at = next_attempt_after(attempt)
+            log.warning(
+                "Outbox message %s failed (attempt %s), next try at %s: %s",
+                message_id,
+                attempt,
+                message.next_attempt_at.isoformat(timespec="seconds"),
+                error,
+            )
+
+
+def next_attempt_after(attempt: int, now: datetime | None = None) -> datetime:
+    """Return when a message whose attempt number ``attempt`` failed is due to be tried again."""
+    wait = RETRY_INTERVALS[min(attempt, len(RETRY_INTERVALS)) - 1]
+    return (now or utcnow()) + timedelta(seconds=wait)
+
+
+def claim_for_dispatch(seen: Sequence[tuple[str, str, datetime | None]]) -> list[str]:
+    """Mark ENQUEUED the messages still as the sweep read them; return those it claimed.
+
+    Each is one conditional UPDATE on its row (status and enqueued time unchanged since read),
+    so of two sweeps at once exactly one hands a message to RQ.
+
+    :param seen: each message's id, status and ``enqueued_at`` as read.
+    """
+    claimed: list[str] = []
+    now = utcnow()
+    with db.engine.begin() as connection:
+        for message_id, status, enqueued_at in seen:
+            same = (
+                OutboxMessage.enqueued_at.is_(None)
+                if enqueued_at is None
+                else OutboxMessage.enqueued_at == enqueued_at
+            )
+            if connection.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == status, same)
+                .values(status=OutboxStatus.ENQUEUED.value, enqueued_at=now)
+            ).rowcount:
+                claimed.append(message_id)
+    return claimed
 
 
 def mark_enqueued(ids: Sequence[str]) -> None:
     """Record that these messages are on a queue now.
 
     A plain UPDATE on a connection of its own: the caller's transaction is already committed,
-    and a fast worker may have finished the job, so DONE and FAILED rows stay as they are.
+    and a fast worker may have finished the job, so DONE and FAILED rows stay as they are, and
+    so does one whose attempt already failed (PENDING until its next try, for the sweep).
     """
     if not ids:
         return
@@ -110,7 +171,11 @@ def mark_enqueued(ids: Sequence[str]) -> None:
             update(OutboxMessage)
             .where(
                 OutboxMessage.id.in_(ids),
-                OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value]),
+                or_(
+                    OutboxMessage.status == OutboxStatus.ENQUEUED.value,
+                    (OutboxMessage.status == OutboxStatus.PENDING.value)
+                    & OutboxMessage.next_attempt_at.is_(None),
+                ),
             )
             .values(status=OutboxStatus.ENQUEUED.value, enqueued_at=utcnow())
         )
@@ -137,6 +202,7 @@ def retry_failed_message(viewer: Viewer, message_id: str) -> None:
         message.status = OutboxStatus.PENDING.value
         message.attempts = 0
         message.enqueued_at = None
+        message.next_attempt_at = None
         message.request_id = current_request_id() or message.request_id
         job = message.job
         send_after_commit(session, message.id, message.queue)

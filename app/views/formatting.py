@@ -19,6 +19,7 @@ from app.domain.payment import PaymentMethod
 from app.domain.workflow import Priority, ProjectStatus
 from app.mail.attachments import attachment_name
 from app.models import EventKind
+from app.services.email_log import Delivery, DeliveryState
 from app.views.preview_formatting import register_preview_formatting
 
 EMPTY = "—"
@@ -220,6 +221,24 @@ def email_status_badge(value: str) -> Markup:
     return Markup('<span class="cnc-badge cnc-status-{}">{}</span>').format(css, gettext(label))
 
 
+_DELIVERIES = {
+    Delivery.SENT: ("paid", N_("Sent")),
+    Delivery.COPY_QUEUED: ("paid", N_("Sent; a copy is on its way")),
+    Delivery.QUEUED: ("pending", N_("Waiting")),
+    Delivery.RETRYING: ("awaiting-payment", N_("Waiting for its next try (at %(time)s)")),
+    Delivery.FAILED: ("rejected", N_("Failed for good")),
+}
+
+
+def email_delivery_badge(state: DeliveryState) -> Markup:
+    """Return a coloured badge saying where an email stands: sent, waiting, or failed for good."""
+    css, label = _DELIVERIES[state.delivery]
+    text = gettext(label, time=local_datetime(state.next_attempt_at))
+    return Markup('<span class="cnc-badge cnc-status-{}" data-delivery="{}">{}</span>').format(
+        css, state.delivery.value, text
+    )
+
+
 def register_formatting(app: Flask) -> None:
     """Make the filters available to every template."""
     filters = {
@@ -238,6 +257,7 @@ def register_formatting(app: Flask) -> None:
         "compact_money": compact_money,
         "payment_method_label": payment_method_label,
         "email_status_badge": email_status_badge,
+        "email_delivery_badge": email_delivery_badge,
         "attachment_name": attachment_name,
     }
     app.jinja_env.filters.update(filters)

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +19,13 @@ from flask import Flask
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from app.domain.notifications import Event
+from app.domain.policy import Role
 from app.extensions import db
+from app.jobs.schedule import run_periodic
+from app.services.notification import set_preference
 from tests.conftest import ROOT, clean_database, free_port, make_app
+from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
 
 BIN = Path(sys.executable).parent
 
@@ -175,8 +181,8 @@ def spawn(database_url: str, redis_url: str, storage_dir: Path, tmp_path: Path):
             MAIL_PORT=str(mail_port),
             STORAGE_DIR=str(storage_dir),
             PYTHONUNBUFFERED="1",
-            **environment,
         )
+        env.update(environment)
         output = tmp_path / f"process-{len(started)}.log"
         with output.open("wb") as sink:
             popen = subprocess.Popen(  # noqa: S603
@@ -201,9 +207,16 @@ FORKING_WORKER = "app.jobs.worker.ForkingAppWorker"
 
 
 def rq_worker_command(
-    redis_url: str, worker: str = DOCUMENTED_WORKER, options: tuple[str, ...] = ()
+    redis_url: str,
+    worker: str = DOCUMENTED_WORKER,
+    options: tuple[str, ...] = (),
+    *,
+    scheduler: bool = True,
 ) -> list[str]:
-    """The worker command of docs/jobs.md, with another worker class or options if need be."""
+    """The worker command of docs/jobs.md, with another worker class or options if need be.
+
+    :param scheduler: pass ``--with-scheduler``, as documented.
+    """
     return [
         str(BIN / "rq"),
         "worker",
@@ -211,7 +224,7 @@ def rq_worker_command(
         worker,
         "--url",
         redis_url,
-        "--with-scheduler",
+        *(["--with-scheduler"] if scheduler else []),
         *options,
         "email",
         "stripe",
@@ -228,3 +241,65 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
             return
         time.sleep(0.2)
     raise AssertionError(f"waited {timeout} s for {what}")
+
+
+@pytest.fixture
+def web(make_jobs_app, redis_url):
+    """The web side: commits changes and hands their outbox messages to Redis, sends nothing."""
+    app = make_jobs_app(REDIS_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    with inside(app):
+        yield app
+
+
+@pytest.fixture
+def cast(web):
+    """An organisation with a French and an English member, the team, and a project."""
+    organisation = OrganisationFactory(name="Atelier Dupont")
+    lea = UserFactory(role=Role.ORG_MEMBER, organisation=organisation, email="lea@dupont.test")
+    sam = UserFactory(
+        role=Role.ORG_ADMIN, organisation=organisation, email="sam@dupont.test", language="en"
+    )
+    UserFactory(
+        role=Role.ORG_MEMBER, organisation=organisation, email="parti@dupont.test", active=False
+    )
+    UserFactory(role=Role.ORG_MEMBER, email="max@lefevre.test")  # another organisation
+    theo = UserFactory(role=Role.TEAM, email="theo@cnc-pulse.test", language="en")
+    zoe = UserFactory(role=Role.TEAM, email="zoe@cnc-pulse.test")
+    set_preference(zoe.id, Event.PROJECT_CREATED.value, False)
+    set_preference(zoe.id, Event.COMMENT_ADDED.value, False)
+    set_preference(zoe.id, Event.PAYMENT_RECEIVED.value, False)
+    set_preference(zoe.id, Event.PAYMENT_LINK_EXPIRED.value, False)
+    project = ProjectFactory(
+        organisation=organisation,
+        reference="CNC-2026-00042",
+        title="Bride d'usinage",
+        client_name="Jean Client",
+        client_email="jean@client.test",
+        final_price_cents=123456,
+    )
+    return {"lea": lea, "sam": sam, "theo": theo, "project": project}
+
+
+@contextmanager
+def sweeping(app: Flask, every: float) -> Iterator[list[float]]:
+    """Run `sweep-outbox` every ``every`` seconds, as the scheduler does every minute.
+
+    Yields the times (monotonic) of the runs.
+    """
+    runs: list[float] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        with app.app_context():
+            while not stop.wait(every):
+                run_periodic("sweep-outbox")
+                db.session.remove()
+                runs.append(time.monotonic())
+
+    thread = threading.Thread(target=loop, name="sweep", daemon=True)
+    thread.start()
+    try:
+        yield runs
+    finally:
+        stop.set()
+        thread.join(timeout=30)

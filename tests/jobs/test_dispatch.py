@@ -1,6 +1,7 @@
 """The outbox on RQ: enqueue after commit, survive a Redis outage, never send twice."""
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from redis import Redis
@@ -15,7 +16,13 @@ from app.jobs.dispatch import dispatch, sweep_outbox
 from app.jobs.runner import run_outbox_message
 from app.models import EmailMessage, OutboxMessage, OutboxStatus
 from app.services.notification import notify, resend_email
-from app.services.outbox import MAX_ATTEMPTS, RETRY_INTERVALS
+from app.services.outbox import (
+    MAX_ATTEMPTS,
+    RETRY_INTERVALS,
+    mark_enqueued,
+    record_failure,
+    start_attempt,
+)
 from app.uow import transaction
 from tests.factories import ProjectFactory
 from tests.jobs.conftest import free_port, inside, work
@@ -59,7 +66,8 @@ def test_a_committed_message_is_queued_and_a_worker_delivers_it_once(
     assert outbox(message_id).enqueued_at is not None
     job = Job.fetch(message_id, connection=Redis.from_url(redis_url))
     assert job.origin == "email" and job.func_name == "app.jobs.runner.run_outbox_message"
-    assert job.retries_left == len(RETRY_INTERVALS) and job.retry_intervals == list(RETRY_INTERVALS)
+    # RQ does not retry it: the outbox records when a failed message is due again.
+    assert not job.retries_left and not job.retry_intervals
     assert smtp_server.messages == []
 
     work(redis_url)
@@ -111,12 +119,41 @@ def test_the_sweep_requeues_what_a_dead_worker_left(queue_app, redis_url, smtp_s
     assert len(smtp_server.messages) == 2 and outbox(message_id).status == OutboxStatus.DONE.value
 
 
+def test_a_message_that_failed_before_being_marked_enqueued_waits_for_its_retry(
+    make_jobs_app, smtp_server, redis_url
+):
+    # Redis takes the job, and a fast worker fails it before the web marks it ENQUEUED.
+    app = make_jobs_app(REDIS_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    with inside(app):
+        message_id = uuid4().hex
+        db.session.add(
+            OutboxMessage(id=message_id, job="send_notification", payload="{}", queue="email")
+        )
+        db.session.commit()
+        assert outbox(message_id).status == OutboxStatus.PENDING.value
+        _, _, attempt = start_attempt(message_id)
+        record_failure(message_id, attempt, OSError("connection refused"))
+        mark_enqueued([message_id])
+
+        failed = outbox(message_id)
+        assert failed.status == OutboxStatus.PENDING.value and failed.next_attempt_at is not None
+        assert sweep_outbox(older_than_seconds=0) == 0
+        due = failed.next_attempt_at + timedelta(seconds=1)
+        assert sweep_outbox(older_than_seconds=0, now=due) == 1
+        assert outbox(message_id).status == OutboxStatus.ENQUEUED.value
+        # Claimed once: a second sweep finds its job queued and leaves it.
+        assert sweep_outbox(older_than_seconds=0, now=due) == 0
+
+
 def test_the_sweep_runs_pending_messages_inline_without_redis(make_jobs_app, smtp_server):
     with inside(make_jobs_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())):
         message_id = queue_creation(ProjectFactory().id)
         assert outbox(message_id).status == OutboxStatus.PENDING.value
     with inside(make_jobs_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)):
-        assert sweep_outbox(older_than_seconds=0) == 1
+        # Its first attempt failed: it is due again after the first retry interval.
+        assert sweep_outbox(older_than_seconds=0) == 0
+        later = datetime.now(UTC) + timedelta(seconds=RETRY_INTERVALS[0] + 1)
+        assert sweep_outbox(older_than_seconds=0, now=later) == 1
         assert outbox(message_id).status == OutboxStatus.DONE.value
         assert outbox(message_id).attempts == 2 and len(smtp_server.messages) == 2
 

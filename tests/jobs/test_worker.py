@@ -21,20 +21,17 @@ from rq.scheduler import RQScheduler
 from sqlalchemy import select, update
 
 from app.domain.notifications import Event
-from app.domain.policy import Role
 from app.extensions import db
 from app.jobs.housekeeping import recover_abandoned_jobs
 from app.jobs.schedule import run_periodic
 from app.models import EmailMessage, OutboxMessage, OutboxStatus, PaymentLink, Project
-from app.services.notification import notify, set_preference
+from app.services.notification import notify
 from app.services.payment_link import hash_token
 from app.uow import transaction
 from tests.factories import (
     CommentFactory,
     FileFactory,
-    OrganisationFactory,
     ProjectFactory,
-    UserFactory,
 )
 from tests.jobs.conftest import (
     BIN,
@@ -47,48 +44,12 @@ from tests.jobs.conftest import (
     free_port,
     inside,
     rq_worker_command,
+    sweeping,
     wait_for,
 )
 
 HREF = re.compile(r'href="([^"]+)"')
 INBOX = WORKER_TEAM_INBOX
-
-
-@pytest.fixture
-def web(make_jobs_app, redis_url):
-    """The web side: commits changes and hands their outbox messages to Redis, sends nothing."""
-    app = make_jobs_app(REDIS_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
-    with inside(app):
-        yield app
-
-
-@pytest.fixture
-def cast(web):
-    """An organisation with a French and an English member, the team, and a project."""
-    organisation = OrganisationFactory(name="Atelier Dupont")
-    lea = UserFactory(role=Role.ORG_MEMBER, organisation=organisation, email="lea@dupont.test")
-    sam = UserFactory(
-        role=Role.ORG_ADMIN, organisation=organisation, email="sam@dupont.test", language="en"
-    )
-    UserFactory(
-        role=Role.ORG_MEMBER, organisation=organisation, email="parti@dupont.test", active=False
-    )
-    UserFactory(role=Role.ORG_MEMBER, email="max@lefevre.test")  # another organisation
-    theo = UserFactory(role=Role.TEAM, email="theo@cnc-pulse.test", language="en")
-    zoe = UserFactory(role=Role.TEAM, email="zoe@cnc-pulse.test")
-    set_preference(zoe.id, Event.PROJECT_CREATED.value, False)
-    set_preference(zoe.id, Event.COMMENT_ADDED.value, False)
-    set_preference(zoe.id, Event.PAYMENT_RECEIVED.value, False)
-    set_preference(zoe.id, Event.PAYMENT_LINK_EXPIRED.value, False)
-    project = ProjectFactory(
-        organisation=organisation,
-        reference="CNC-2026-00042",
-        title="Bride d'usinage",
-        client_name="Jean Client",
-        client_email="jean@client.test",
-        final_price_cents=123456,
-    )
-    return {"lea": lea, "sam": sam, "theo": theo, "project": project}
 
 
 def post(event: Event, project_id: int, **data) -> str:
@@ -324,7 +285,9 @@ def test_mail_server_down_for_a_while_then_back_delivers_everything_once(
     controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        emails = new_emails(server, 0, timeout=90)
+        # The schedule's sweep sends each failed message again once its retry is due.
+        with sweeping(web, every=1):
+            emails = new_emails(server, 0, timeout=90)
         time.sleep(2)  # time enough for a stray duplicate to show up
     finally:
         controller.stop()
@@ -428,7 +391,7 @@ def test_a_worker_killed_in_the_middle_of_a_job_delivers_once_after_recovery(
 
     # Two minutes pass. The dead worker's scheduler lock expires (a minute after its last
     # refresh), so the next worker's scheduler takes over at start-up; then the dead worker's
-    # heartbeat runs out, and the sweep hands its job back to RQ, which retries it.
+    # heartbeat runs out, and the sweep fails its job in RQ and queues its message again.
     for name in web.config["RQ_QUEUES"]:
         redis.delete(RQScheduler.get_locking_key(name))
     # RQ's own worker, whose work horses build the application themselves, recovers the job.

@@ -50,8 +50,9 @@ def test_log_lists_every_email_with_its_status_and_error(staff):
     page = staff.get(EMAILS).text
 
     assert "Journal des e-mails" in page
-    assert '<span class="cnc-badge cnc-status-rejected">Échec</span>' in page
-    assert '<span class="cnc-badge cnc-status-paid">Envoyé</span>' in page
+    # No job will try the failed one again: it failed for good.
+    assert 'cnc-status-rejected" data-delivery="failed">Échec définitif</span>' in page
+    assert 'cnc-status-paid" data-delivery="sent">Envoyé</span>' in page
     assert "Connection refused" in page and "jeanne@example.test" in page
     assert "Votre projet avance" in page and "01/03/2026 10:00" in page
 
@@ -65,6 +66,75 @@ def test_resend_queues_the_email_again(staff):
     assert response.request.path == EMAILS
     assert "L&#39;e-mail va être renvoyé." in response.text
     assert db.session.query(OutboxMessage).count() == before + 1
+
+
+def waiting_for_retry() -> EmailMessage:
+    """A failed email whose job tries again at 09:05 UTC (10:05 in Paris)."""
+    message = OutboxMessage(
+        id="a" * 32,
+        job="send_notification",
+        payload="{}",
+        queue="email",
+        status="PENDING",
+        attempts=2,
+        next_attempt_at=datetime(2026, 3, 1, 9, 5, tzinfo=UTC),
+    )
+    db.session.add(message)
+    row = email("FAILED", error="421 Service not available")
+    row.outbox_id = message.id
+    db.session.commit()
+    return row
+
+
+def test_log_tells_an_email_waiting_for_its_retry_from_one_failed_for_good(staff):
+    waiting = waiting_for_retry()
+    given_up = email("FAILED", error="Connection refused")
+
+    page = staff.get(EMAILS).text
+    shown = staff.get(f"/admin/emails/{waiting.id}").text
+
+    retrying = "En attente du prochain essai (à 01/03/2026 10:05)"
+    assert f'data-delivery="retrying">{retrying}</span>' in page
+    assert f'data-delivery="retrying">{retrying}</span>' in shown
+    assert 'data-delivery="failed">Échec définitif</span>' in page
+    # Only the one nothing will send again offers Resend.
+    assert f"/admin/emails/{given_up.id}/resend" in page
+    assert f"/admin/emails/{waiting.id}/resend" not in page + shown
+
+
+def test_resend_of_an_email_waiting_for_its_retry_is_refused(staff):
+    waiting = waiting_for_retry()
+    before = db.session.query(OutboxMessage).count()
+
+    response = staff.post(
+        f"/admin/emails/{waiting.id}/resend", data={"seen": "failed"}, follow_redirects=True
+    )
+
+    assert 'class="alert alert-danger"' in response.text
+    assert "sera retenté automatiquement" in response.text
+    assert db.session.query(OutboxMessage).count() == before
+    db.session.expire_all()
+    assert db.session.get(EmailMessage, waiting.id).status == "FAILED"
+
+
+def test_a_resend_is_refused_while_an_earlier_one_is_queued(staff):
+    # A resend queued on Redis, not picked up by a worker yet.
+    queued = OutboxMessage(
+        id="b" * 32, job="resend_email", payload="{}", queue="email", status="ENQUEUED"
+    )
+    db.session.add(queued)
+    given_up = email("PENDING", error="Connection refused")
+    given_up.sending_outbox_id = queued.id
+    db.session.commit()
+
+    response = staff.post(
+        f"/admin/emails/{given_up.id}/resend", data={"seen": "failed"}, follow_redirects=True
+    )
+
+    assert "Cet e-mail est déjà en cours d&#39;envoi" in response.text
+    assert db.session.query(OutboxMessage).count() == 1
+    assert 'data-delivery="queued">En attente</span>' in response.text
+    assert f"/admin/emails/{given_up.id}/resend" not in response.text
 
 
 def test_resend_of_an_email_with_a_scrubbed_payment_link_is_refused(staff):

@@ -13,11 +13,13 @@ from werkzeug.wrappers import Response
 from app.documents.credit_note import credit_note_file_name, credit_note_pdf
 from app.documents.invoice import pdf_response
 from app.domain.errors import DomainError, NotFound
+from app.extensions import db
 from app.models import CreditNote, EmailMessage, Invoice, Payment
 from app.queries.documents import staff_credit_note
 from app.queries.email_log import email_to_read, framed_html
 from app.queries.project_search import MAX_PAGE_SIZE
 from app.security import current_viewer
+from app.services.email_log import Delivery, delivery_states
 from app.services.notification import resend_email
 from app.views.errors import flash_error
 from app.views.formatting import language as interface_language
@@ -52,11 +54,12 @@ class RecordAdminView(ModelView):
     # The columns shown, in order, with their labels; searched-only columns add theirs here.
     columns: dict[str, Any] = {}
     other_labels: dict[str, Any] = {}
+    interface: type[RowInterface] = RowInterface
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.model is not None:
-            cls.datamodel = RowInterface(cls.model)
+            cls.datamodel = cls.interface(cls.model)
             cls.list_widget = list_widget(cls.row_template)
             cls.list_columns = list(cls.columns)
             cls.label_columns = {**cls.columns, **cls.other_labels}
@@ -81,11 +84,21 @@ class RecordAdminView(ModelView):
         return super()._list(**kwargs)
 
 
+class EmailRowInterface(RowInterface):
+    """Hand the email list each row with where it stands, read for the whole page at once."""
+
+    def get_values(self, lst: list[Any], list_columns: list[str]) -> Iterator[dict[str, Any]]:
+        states = delivery_states(db.session, lst)
+        for row in lst:
+            yield {"row": row, "state": states[row.id]}
+
+
 class EmailMessageAdminView(RecordAdminView):
     """Every email the application wrote, sent or failed, with a way to send it again."""
 
     model = EmailMessage
     row_template = "admin/widgets/email_list.html"
+    interface = EmailRowInterface
     route_base = "/admin/emails"
     include_route_methods = {"list", "read", "resend"}
     base_permissions = ["can_list", "can_read", "can_resend"]
@@ -113,6 +126,7 @@ class EmailMessageAdminView(RecordAdminView):
             "admin/email_show.html",
             reading=reading,
             email=reading.email,
+            state=delivery_states(db.session, [reading.email])[reading.email.id],
             framed_html=framed_html,
             mailbox_dir=current_app.config.get("MAIL_MAILBOX_DIR"),
         )
@@ -122,7 +136,7 @@ class EmailMessageAdminView(RecordAdminView):
     def resend(self, pk: int) -> Response:
         """Queue one email to be sent again, and go back to the log."""
         try:
-            resend_email(pk)
+            resend_email(pk, seen=_delivery(request.form.get("seen")))
         except NotFound:
             abort(404)
         except DomainError as error:
@@ -130,6 +144,14 @@ class EmailMessageAdminView(RecordAdminView):
         else:
             flash(gettext("The email will be sent again."), "success")
         return redirect(url_for("EmailMessageAdminView.list"))
+
+
+def _delivery(value: str | None) -> Delivery | None:
+    """Read where the team saw the email stand, from the form; None if the form does not say."""
+    try:
+        return Delivery(value) if value else None
+    except ValueError:
+        return None
 
 
 class PaymentAdminView(RecordAdminView):
