@@ -336,12 +336,17 @@ class DeliveryState:
 _LIVE = (OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value)
 
 
-def delivery_states(session: Session, emails: Sequence[EmailMessage]) -> dict[int, DeliveryState]:
+def delivery_states(
+    emails: Sequence[EmailMessage], session: Session | None = None
+) -> dict[int, DeliveryState]:
     """Return where each email stands, reading the outbox messages in charge of them at once.
 
     The message in charge is the team's last resend of it, else the job that wrote it. While
     that message is PENDING or ENQUEUED, a failed email will be tried again by it.
+
+    :param session: the caller's transaction, when it holds the emails locked.
     """
+    session = session or db.session
     in_charge = {email.id: email.sending_outbox_id or email.outbox_id for email in emails}
     ids = {message_id for message_id in in_charge.values() if message_id}
     messages = (

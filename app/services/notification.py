@@ -123,7 +123,7 @@ def resend_email(email_message_id: int, seen: Delivery | None = None) -> str:
             raise Conflict(N_("This email is being sent right now.")) from error
         if email is None:
             raise NotFound(N_("Email not found."))
-        state = delivery_states(session, [email])[email.id]
+        state = delivery_states([email], session)[email.id]
         if not state.resendable:
             raise Conflict(_NOT_RESENT[state.delivery])
         if seen is not None and seen is not Delivery.SENT and state.delivery is Delivery.SENT:

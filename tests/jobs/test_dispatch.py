@@ -131,8 +131,8 @@ def test_a_message_that_failed_before_being_marked_enqueued_waits_for_its_retry(
         )
         db.session.commit()
         assert outbox(message_id).status == OutboxStatus.PENDING.value
-        _, _, attempt = start_attempt(message_id)
-        record_failure(message_id, attempt, OSError("connection refused"))
+        attempt = start_attempt(message_id)
+        record_failure(message_id, attempt.number, OSError("connection refused"))
         mark_enqueued([message_id])
 
         failed = outbox(message_id)

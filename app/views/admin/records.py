@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from app.documents.credit_note import credit_note_file_name, credit_note_pdf
 from app.documents.invoice import pdf_response
 from app.domain.errors import DomainError, NotFound
-from app.extensions import db
 from app.models import CreditNote, EmailMessage, Invoice, Payment
 from app.queries.documents import staff_credit_note
 from app.queries.email_log import email_to_read, framed_html
@@ -88,7 +87,7 @@ class EmailRowInterface(RowInterface):
     """Hand the email list each row with where it stands, read for the whole page at once."""
 
     def get_values(self, lst: list[Any], list_columns: list[str]) -> Iterator[dict[str, Any]]:
-        states = delivery_states(db.session, lst)
+        states = delivery_states(lst)
         for row in lst:
             yield {"row": row, "state": states[row.id]}
 
@@ -126,7 +125,7 @@ class EmailMessageAdminView(RecordAdminView):
             "admin/email_show.html",
             reading=reading,
             email=reading.email,
-            state=delivery_states(db.session, [reading.email])[reading.email.id],
+            state=delivery_states([reading.email])[reading.email.id],
             framed_html=framed_html,
             mailbox_dir=current_app.config.get("MAIL_MAILBOX_DIR"),
         )
