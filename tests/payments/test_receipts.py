@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.domain.dates import business_today, format_day, format_moment
 from app.extensions import db
+from app.jobs.dispatch import sweep_outbox
 from app.mail.render import display_zone
 from app.models import (
     AppUser,
@@ -130,7 +131,7 @@ def test_a_payment_received_another_day_is_dated_by_its_day_alone(cast, smtp):
 
 
 @pytest.mark.usefixtures("company")
-def test_an_unsent_confirmation_resent_from_the_email_log_carries_the_invoice_again(
+def test_an_unsent_confirmation_carries_the_invoice_on_its_retry_and_when_resent(
     app, cast, client, smtp, stripe_standin
 ):
     address = "refuse-once@client.test"
@@ -144,20 +145,25 @@ def test_an_unsent_confirmation_resent_from_the_email_log_carries_the_invoice_ag
     assert failed.status == "FAILED" and failed.attachment
     team = team_client(app)
     number = invoice_number(payable.project_id)
-
     log_page = team.get("/admin/emails/list/").text
-    team.post(f"/admin/emails/{failed.id}/resend")
-
     assert f"Pièce jointe : {number}.pdf" in log_page or f"Attachment: {number}.pdf" in log_page
-    (message,) = smtp.to(address)
-    [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == f"{number}.pdf"
-    assert number in pdf_text(attachment.get_content())
-    token = token_in(message)
+
+    # The outbox tries it again once its wait is over: the invoice is rendered anew.
+    waiting = db.session.get(OutboxMessage, failed.outbox_id)
+    sweep_outbox(older_than_seconds=0, now=waiting.next_attempt_at + timedelta(seconds=1))
+    # A copy resent from the email log carries it too.
+    team.post(f"/admin/emails/{failed.id}/resend", data={"seen": "sent"})
+
+    retried, resent = smtp.to(address)
+    for message in (retried, resent):
+        [attachment] = list(message.iter_attachments())
+        assert attachment.get_filename() == f"{number}.pdf"
+        assert number in pdf_text(attachment.get_content())
+    token = token_in(retried)
     assert client.get(f"/pay/{token}").status_code == 200
-    [sent] = [e for e in logged("payment_received") if e.recipient == address]
-    assert sent.status == "SENT"
-    assert token not in sent.body_text and token not in sent.body_html
+    sent = [e for e in logged("payment_received") if e.recipient == address]
+    assert sent and {e.status for e in sent} == {"SENT"}
+    assert all(token not in e.body_text and token not in e.body_html for e in sent)
 
 
 def dispute(payment: Payment, status: str = "needs_response", **changes) -> dict:
