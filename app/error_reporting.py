@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.log_redaction import redact
+from app.log_redaction import redact_values
 from app.request_id import current_request_id
 
 
@@ -42,7 +42,7 @@ def init_error_reporting(app: Flask) -> bool:
 
 def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     """Redact every string of ``event`` and tag it with the request's id."""
-    clean = _redacted(event)
+    clean = redact_values(event)
     request_id = current_request_id()
     if request_id:
         clean.setdefault("tags", {})["request_id"] = request_id
@@ -51,14 +51,4 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
 
 def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     """Redact every string of a breadcrumb (log lines, HTTP calls) before it is kept."""
-    return _redacted(crumb)
-
-
-def _redacted(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redacted(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redacted(item) for item in value]
-    return value
+    return redact_values(crumb)

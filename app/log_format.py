@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from app.log_redaction import redact
+from app.log_redaction import redact, redact_values
 from app.request_id import NO_REQUEST, RequestIdFilter
 
 JSON, TEXT = "json", "text"
@@ -56,7 +56,7 @@ class RedactedJsonFormatter(JsonFormatter):
         return redact(super().formatStack(stack_info))
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        return {key: _redacted(value) for key, value in log_data.items()}
+        return {key: redact_values(value) for key, value in log_data.items()}
 
 
 class AccessJsonFormatter(RedactedJsonFormatter):
@@ -77,16 +77,6 @@ class AccessJsonFormatter(RedactedJsonFormatter):
         # The app answers with the id of the request; the access line is written after it.
         log_data["request_id"] = atoms.get("{x-request-id}o") or NO_REQUEST
         log_data["message"] = atoms.get("r", log_data.get("message"))
-
-
-def _redacted(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redacted(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redacted(item) for item in value]
-    return value
 
 
 def formatter_for(log_format: str) -> logging.Formatter:

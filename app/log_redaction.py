@@ -23,6 +23,17 @@ def redact(text: str) -> str:
     return _TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
 
 
+def redact_values(value: Any) -> Any:
+    """Return ``value`` with every string in it redacted, through nested dicts, lists, tuples."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_values(item) for item in value]
+    return value
+
+
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Rewrite a record in place so its message, traceback and stack carry no token."""
     try:

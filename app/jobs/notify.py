@@ -40,6 +40,7 @@ from app.models import (
     ProjectFile,
 )
 from app.models.base import utcnow
+from app.queries.client_page import deliverables_by_name
 from app.queries.previews import preview_cards
 from app.services.email_log import Draft, deliver, log_emails
 from app.services.payment_link import hash_token, settle_token
@@ -291,17 +292,7 @@ def _with_link(
         reissued=len(links) > 1,
         resent=bool(data.get("resent")),
         pay_url=f"{base}/pay/{token}" if token and token != SCRUBBED_TOKEN else None,
-        files=_with_figures(
-            db.session,
-            db.session.scalars(
-                select(ProjectFile)
-                .where(
-                    ProjectFile.project_id == project.id,
-                    ProjectFile.kind == FileKind.DELIVERABLE.value,
-                )
-                .order_by(ProjectFile.original_name, ProjectFile.id)
-            ).all(),
-        ),
+        files=_with_figures(db.session, deliverables_by_name(project.id)),
     )
     if event is Event.PAYMENT_LINK_ISSUED and project.status == ProjectStatus.PAID.value:
         # A link reissued after payment opens the downloads and the invoice, nothing to pay.

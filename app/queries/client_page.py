@@ -65,18 +65,7 @@ def client_page(token: str, *, back_from_checkout: bool = False) -> ClientPage:
     status = project.status_enum
     can_pay = opened.state is LinkState.ACTIVE and status is ProjectStatus.AWAITING_PAYMENT
     deliverables = (
-        list(
-            db.session.scalars(
-                select(ProjectFile)
-                .where(
-                    ProjectFile.project_id == project.id,
-                    ProjectFile.kind == FileKind.DELIVERABLE.value,
-                )
-                .order_by(ProjectFile.original_name, ProjectFile.id)
-            )
-        )
-        if policy.client_can_list_deliverables(status)
-        else []
+        deliverables_by_name(project.id) if policy.client_can_list_deliverables(status) else []
     )
     downloads = opened.state is LinkState.DOWNLOADS and policy.client_can_download_deliverables(
         status
@@ -143,6 +132,20 @@ def client_file_page(token: str, file_id: int) -> ClientFilePage:
         raise NotFound(N_("File not found."))
     card = preview_cards(db.session, [stored])[stored.id]
     return ClientFilePage(project, stored, card, _language_of(project))
+
+
+def deliverables_by_name(project_id: int) -> list[ProjectFile]:
+    """Return a project's deliverables in the order the client reads them: by name."""
+    return list(
+        db.session.scalars(
+            select(ProjectFile)
+            .where(
+                ProjectFile.project_id == project_id,
+                ProjectFile.kind == FileKind.DELIVERABLE.value,
+            )
+            .order_by(ProjectFile.original_name, ProjectFile.id)
+        )
+    )
 
 
 def _confirming(opened: ClientLink, back_from_checkout: bool) -> bool:
