@@ -96,8 +96,20 @@ def seed_demo_command() -> None:
 )
 def sweep_outbox_command(older_than: int) -> None:
     """Dispatch outbox messages that never reached a queue (Redis was down, a worker died)."""
-    from app.jobs.dispatch import sweep_outbox
+    from redis.exceptions import RedisError
 
+    from app.jobs.dispatch import Dispatcher, sweep_outbox
+
+    dispatcher: Dispatcher = current_app.extensions["dispatcher"]
+    if dispatcher.redis_url:
+        try:
+            dispatcher.connection.ping()
+        except RedisError as error:
+            # The periodic sweep shrugs this off and tries again; a person asking wants to know.
+            raise click.ClickException(
+                f"Redis does not answer ({type(error).__name__}); nothing was dispatched. "
+                "The messages stay in the outbox: run this again once Redis is back."
+            ) from error
     count = sweep_outbox(older_than_seconds=older_than)
     click.echo(f"{count} message(s) dispatched again.")
 

@@ -173,7 +173,7 @@ def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool
         if job.get_status(refresh=False) in _ACTIVE_JOB_STATUSES:
             return False
         # A finished or failed job keeps its id for a while; make room for the new attempt.
-        job.delete()
+        _delete_job(connection, job)
     try:
         # No RQ retry: a failed message records when it is due again, and the sweep sends it.
         Queue(queue_name, connection=connection).enqueue_call(
@@ -190,6 +190,21 @@ def _enqueue(connection: Redis, queue_name: str, message_id: str, *, fresh: bool
         # Another process enqueued it between the check and now.
         return False
     return True
+
+
+def _delete_job(connection: Redis, job: Job) -> None:
+    """Delete a finished, failed or abandoned job, and its keys, whatever its worker left behind.
+
+    A worker killed mid-job leaves the job's execution listed while the execution's own hash
+    expires; RQ then refuses to delete the job (``ValueError``) after having taken it off its
+    registries, so its keys are removed here directly.
+    """
+    try:
+        job.delete()
+    except ValueError:
+        connection.delete(
+            job.key, job.dependents_key, job.dependencies_key, job.execution_registry.key
+        )
 
 
 def _run_inline(message_id: str) -> None:

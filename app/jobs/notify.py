@@ -93,7 +93,7 @@ def send_notification(message_id: str, event: str, project_id: int, data: dict[s
         event,
         author_is_staff=context.get("author_is_staff"),
         internal=context.get("internal", False),
-        paid=project.status == ProjectStatus.PAID.value,
+        paid=_status_when_queued(project, data) is ProjectStatus.PAID,
     )
     email_ids = _log_emails(
         message_id, event, project, context, _recipients(event, project, targets)
@@ -104,6 +104,11 @@ def send_notification(message_id: str, event: str, project_id: int, data: dict[s
         raise EmailNotSent(
             f"{len(failed)} of {len(email_ids)} emails not sent; they will be retried"
         )
+
+
+def _status_when_queued(project: Project, data: dict[str, Any]) -> ProjectStatus:
+    """Return the project's status when the event happened, as recorded, else its status now."""
+    return ProjectStatus(data.get("status") or project.status)
 
 
 def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -152,7 +157,7 @@ def _context(event: Event, project: Project, data: dict[str, Any]) -> dict[str, 
         context.update(
             file_names=[stored.original_name for stored in files],
             files=_with_figures(session, files),
-            deliverables_visible=ProjectStatus(project.status) in DELIVERABLES_VISIBLE_TO_ORG,
+            deliverables_visible=_status_when_queued(project, data) in DELIVERABLES_VISIBLE_TO_ORG,
         )
     if event is Event.PAYMENT_RECEIVED and data.get("payment_id"):
         payment = session.get(Payment, data["payment_id"])

@@ -54,7 +54,15 @@ def add_files(
         project = load_project(session, viewer, project_id, lock=True)
         files = store_uploads(session, viewer, project, kind, uploads)
         if kind is FileKind.DELIVERABLE:
-            notify(session, Event.DELIVERABLES_UPLOADED, project.id, file_ids=[f.id for f in files])
+            # Who is told, and what they can do with the files, is decided by the status at upload,
+            # not by the status when a worker gets round to the email.
+            notify(
+                session,
+                Event.DELIVERABLES_UPLOADED,
+                project.id,
+                file_ids=[f.id for f in files],
+                status=project.status,
+            )
         project.updated_at = utcnow()
     return files
 

@@ -38,8 +38,9 @@ def notify(session: Session, event: Event, project_id: int, **data: Any) -> str 
     Returns None, queueing nothing, when the event concerns nobody (an internal note).
 
     :param data: plain values the templates use; by event: ``comment_id`` and
-        ``author_is_staff`` (comments, ``internal`` optional), ``file_ids`` (deliverables),
-        ``from_status``/``to_status``/``note`` (status), ``link_id`` and the raw ``token``
+        ``author_is_staff`` (comments, ``internal`` optional), ``file_ids`` and the
+        ``status`` at upload (deliverables), ``from_status``/``to_status``/``note``
+        (status), ``link_id`` and the raw ``token``
         (payment link; forgotten once the client's email is sent), ``payment_id`` with the
         ``link_id`` and ``token`` of the downloads link (payment), ``payment_id`` and
         ``dispute_id`` (dispute).

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app.domain.notifications import Event
@@ -231,6 +232,52 @@ def rq_worker_command(
         "default",
         "housekeeping",
     ]
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own, which it can kill and start again.
+
+    Started again it is empty, unless ``persistent``: then it writes every change to its
+    append-only file (AOF) in ``folder``, as the deployment guide recommends, and reads it back.
+    """
+
+    port: int
+    folder: Path
+    persistent: bool = False
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603
+            [  # noqa: S607
+                "redis-server",
+                *("--port", str(self.port), "--save", ""),
+                *("--appendonly", "yes" if self.persistent else "no"),
+            ],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(self._answers, 10, "redis-server to start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def _answers(self) -> bool:
+        connection = Redis.from_url(self.url, socket_connect_timeout=1)
+        try:
+            return bool(connection.ping())
+        except RedisError:
+            return False
+        finally:
+            connection.close()
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:

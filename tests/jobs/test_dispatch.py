@@ -105,6 +105,28 @@ def test_redis_down_at_commit_keeps_the_change_and_the_sweep_sends_it_later(
         assert outbox(message_id).status == OutboxStatus.DONE.value
 
 
+def test_the_sweep_command_says_when_redis_does_not_answer_and_keeps_the_messages(
+    make_jobs_app, smtp_server, redis_url
+):
+    down = make_jobs_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    with inside(down):
+        message_id = queue_creation(ProjectFactory().id)
+        _age(message_id, minutes=5)
+
+        refused = down.test_cli_runner().invoke(args=["cnc", "sweep-outbox"])
+
+        assert refused.exit_code == 1
+        assert "Redis does not answer (ConnectionError); nothing was dispatched." in refused.output
+        assert outbox(message_id).status == OutboxStatus.PENDING.value
+
+    back = make_jobs_app(REDIS_URL=redis_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with inside(back):
+        done = back.test_cli_runner().invoke(args=["cnc", "sweep-outbox"])
+        assert done.exit_code == 0 and "1 message(s) dispatched again." in done.output
+        work(redis_url)
+        assert len(smtp_server.messages) == 2
+
+
 def test_the_sweep_requeues_what_a_dead_worker_left(queue_app, redis_url, smtp_server):
     message_id = queue_creation(ProjectFactory().id)
     # The job is on its queue: however old, the sweep leaves it to RQ.
@@ -117,6 +139,23 @@ def test_the_sweep_requeues_what_a_dead_worker_left(queue_app, redis_url, smtp_s
     work(redis_url)
 
     assert len(smtp_server.messages) == 2 and outbox(message_id).status == OutboxStatus.DONE.value
+
+
+def test_the_sweep_requeues_the_job_of_a_worker_killed_mid_run(queue_app, redis_url, smtp_server):
+    message_id = queue_creation(ProjectFactory().id)
+    connection = Redis.from_url(redis_url)
+    # A worker killed while running the job: RQ marked the job failed when it found it abandoned,
+    # and the job's execution is still listed though the execution's own record has expired.
+    Queue("email", connection=connection).remove(message_id)
+    connection.hset(Job.key_for(message_id), "status", "failed")
+    connection.zadd(f"rq:executions:{message_id}", {"killed-worker-execution": 4102444800})
+    _age(message_id, minutes=31)
+
+    assert sweep_outbox() == 1
+    work(redis_url)
+
+    assert len(smtp_server.messages) == 2 and sent_count() == 2
+    assert outbox(message_id).status == OutboxStatus.DONE.value
 
 
 def test_a_message_that_failed_before_being_marked_enqueued_waits_for_its_retry(

@@ -355,3 +355,29 @@ def test_deliverable_emails_give_each_files_figures_once_it_was_read(
     assert f"- bride-op10.nc ({figures})" in text
     assert "\n- notes.txt\n" in text
     assert "16\u00a0s estimés" in html.replace("&nbsp;", "\u00a0")
+
+
+def test_who_hears_of_deliverables_is_decided_at_upload_not_when_the_email_goes(
+    smtp_server, members, project
+):
+    db.session.get(Project, project.id).status = "PAID"
+    db.session.commit()
+    team = viewer(UserFactory(role=Role.TEAM))
+
+    (paid_file,) = add_files(
+        team, project.id, FileKind.DELIVERABLE, [Upload("bride-op20.nc", io.BytesIO(b"G0 X0\n"))]
+    )
+
+    # Uploaded on a paid project: the client can download it and is told.
+    message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()[-1]
+    assert json.loads(message.payload)["data"]["status"] == "PAID"
+    assert len(smtp_server.to("jean@client.test")) == 1
+    assert len(smtp_server.to("lea@dupont.test")) == 1
+
+    # A file uploaded while the project was in progress, whose email a busy worker only sends
+    # after the payment: the client was not to be told then, and is not told now.
+    queue(Event.DELIVERABLES_UPLOADED, project.id, file_ids=[paid_file.id], status="IN_PROGRESS")
+
+    assert len(smtp_server.to("jean@client.test")) == 1
+    (_, late) = smtp_server.to("lea@dupont.test")
+    assert "bride-op20.nc" in late.get_body(("plain",)).get_content()

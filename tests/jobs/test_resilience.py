@@ -5,20 +5,17 @@ runs `sweep-outbox` as `flask cnc scheduler` would, on a short interval); worker
 configured by the environment alone send the emails.
 """
 
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry
@@ -36,6 +33,7 @@ from tests.factories import ProjectFactory
 from tests.jobs.conftest import (
     DOCUMENTED_WORKER,
     FORKING_WORKER,
+    PrivateRedis,
     SmtpServer,
     free_port,
     inside,
@@ -189,43 +187,6 @@ def test_without_rq_scheduler_the_sweep_retries_within_two_of_its_intervals(
     assert len(server.messages) == 9 and set(each_once(server).values()) == {1}
     assert {m.attempts for m in outbox()} == {2}
     print(f"\nno scheduler: delivered {delay:.1f} s after the retry was due and the server back")
-
-
-@dataclass
-class PrivateRedis:
-    """A redis-server of the test's own, which it can kill and start again (empty)."""
-
-    port: int
-    folder: Path
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],  # noqa: S607
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_for(self._answers, 10, "redis-server to start")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def _answers(self) -> bool:
-        connection = Redis.from_url(self.url, socket_connect_timeout=1)
-        try:
-            return bool(connection.ping())
-        except RedisError:
-            return False
-        finally:
-            connection.close()
 
 
 @pytest.fixture
