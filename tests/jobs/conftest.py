@@ -17,7 +17,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app.domain.notifications import Event
@@ -26,6 +25,7 @@ from app.extensions import db
 from app.jobs.schedule import run_periodic
 from app.services.notification import set_preference
 from tests.conftest import ROOT, clean_database, free_port, make_app
+from tests.conftest import _answers as redis_answers
 from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
 
 BIN = Path(sys.executable).parent
@@ -263,21 +263,12 @@ class PrivateRedis:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        wait_for(self._answers, 10, "redis-server to start")
+        wait_for(lambda: redis_answers(self.url), 10, "redis-server to start")
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
-
-    def _answers(self) -> bool:
-        connection = Redis.from_url(self.url, socket_connect_timeout=1)
-        try:
-            return bool(connection.ping())
-        except RedisError:
-            return False
-        finally:
-            connection.close()
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
